@@ -1,0 +1,62 @@
+/**
+ * A pair of connected pseudo-terminals made by socat: the gateway opens one end as its "serial
+ * port", the simulated device the other. Killing the socat process is unplugging the cable.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface PtyPair {
+  /** The end the gateway opens (a stable symlink path). */
+  gatewayPath: string;
+  /** The end the simulated device opens. */
+  devicePath: string;
+  proc: ChildProcess;
+  /** Unplug: kill socat (both ends vanish). */
+  close(): Promise<void>;
+}
+
+export function socatPath(): string {
+  for (const p of ['/usr/bin/socat', '/usr/local/bin/socat', '/opt/homebrew/bin/socat']) if (existsSync(p)) return p;
+  return 'socat';
+}
+
+/**
+ * Creates the pair and resolves once both links exist. Pass fixed paths to recreate a pair at
+ * the same place after an unplug (the gateway keeps its configured port path).
+ */
+export async function createPtyPair(paths?: { gatewayPath: string; devicePath: string }): Promise<PtyPair> {
+  const dir = paths ? undefined : mkdtempSync(join(tmpdir(), 'sealift-pty-'));
+  const gatewayPath = paths?.gatewayPath ?? join(dir!, 'gateway');
+  const devicePath = paths?.devicePath ?? join(dir!, 'device');
+  const proc = spawn(
+    socatPath(),
+    ['-d', '-d', `pty,raw,echo=0,link=${gatewayPath}`, `pty,raw,echo=0,link=${devicePath}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + 5000;
+    const check = () => {
+      if (proc.exitCode !== null) return reject(new Error(`socat exited: ${err}`));
+      if (/starting data transfer loop/.test(err) && existsSync(gatewayPath) && existsSync(devicePath)) return resolve();
+      if (Date.now() > deadline) return reject(new Error(`socat did not start: ${err}`));
+      setTimeout(check, 10);
+    };
+    proc.once('error', reject);
+    check();
+  });
+  return {
+    gatewayPath,
+    devicePath,
+    proc,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGKILL');
+      }),
+  };
+}
