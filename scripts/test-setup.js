@@ -140,6 +140,16 @@ function main() {
     ]);
   }
   console.log(`test-setup: installed ${pkgs.join(' ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // Debian starts the mosquitto service it just installed on 127.0.0.1:1883 — the port of the
+  // gateway's own embedded broker. The tests start their own mosquitto on ephemeral ports, so
+  // stop and disable the system one we brought in (only where systemd runs).
+  if (pkgs.includes('mosquitto') && existsSync('/run/systemd/system') && commandExists('systemctl')) {
+    const argv = ['systemctl', 'disable', '--now', 'mosquitto'];
+    const [cmd, ...rest] = isRoot ? argv : ['sudo', '-n', ...argv];
+    if (spawnSync(cmd, rest, { stdio: 'ignore' }).status === 0) {
+      console.log('test-setup: stopped and disabled the mosquitto system service (it would hold port 1883)');
+    }
+  }
 }
 
 main();

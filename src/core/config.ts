@@ -69,7 +69,11 @@ export const ConfigSchema = Type.Object(
           default: 256 * 1024,
           description: 'Largest MQTT packet accepted; a larger one closes the connection before its body is read.',
         }),
-        maxConnections: Type.Integer({ minimum: 1, default: 2000 }),
+        maxConnections: Type.Integer({
+          minimum: 1,
+          default: 512,
+          description: "Most simultaneous MQTT connections (devices and people); worst-case buffer memory is about this × maxPacketBytes.",
+        }),
         maxInflightPerClient: Type.Integer({
           minimum: 1,
           default: 100,
@@ -196,3 +200,14 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 }
 
 export { formatErrors };
+
+/** Rows for docs/configuration.md: every setting, its env name, default and meaning. */
+export function describeConfig(): { path: string; env: string; type: string; default: unknown; description: string }[] {
+  return envOverrides().map(({ path, env, schema }) => ({
+    path: path.join('.'),
+    env,
+    type: String(schema.type ?? schema[Kind]).toLowerCase() + (schema.enum ? ` (${(schema.enum as string[]).join(', ')})` : ''),
+    default: schema.default,
+    description: String(schema.description ?? ''),
+  }));
+}

@@ -1,0 +1,113 @@
+/**
+ * The `sealift` command line (DESIGN §5.8). Exit codes: 0 success, 1 failure (verify: tampering
+ * found), 2 usage error or invalid configuration (every error listed).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT } from '../core/errors.js';
+import { ConfigError, loadConfig, type Config } from '../core/config.js';
+import { runGateway } from './gateway.js';
+import { runDemo } from './demo.js';
+import { deviceAdd, deviceList } from './device.js';
+import { userAdd } from './user.js';
+import { runVerify } from './verify.js';
+import { runExport } from './export.js';
+import { keysShow } from './keys.js';
+
+export interface CommonOpts {
+  config?: string;
+  data?: string;
+}
+
+/** Config from file + environment + the --data flag; throws ConfigError. */
+export function configFrom(opts: CommonOpts): Config {
+  return loadConfig({
+    file: opts.config,
+    overrides: opts.data ? [{ path: ['data'], value: opts.data }] : [],
+  });
+}
+
+const common = (cmd: Command): Command =>
+  cmd
+    .addOption(new Option('--config <file>', 'configuration file (YAML or JSON)').env('SEALIFT_CONFIG'))
+    .option('--data <dir>', 'data directory (default: $SEALIFT_DATA or ./data)');
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command('sealift')
+    .description('Edge gateway for smart seals and elevators, with a verifiable journal')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError();
+
+  const run =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      code = await fn(...args);
+    };
+
+  common(program.command('gateway').description('run the edge daemon'))
+    .option('--upstream <url>', 'upstream MQTT broker URL (mqtt://, mqtts://)')
+    .action(run(runGateway));
+
+  common(program.command('demo').description('gateway + simulator on a demo site (what `npm start` runs)')).action(
+    run(runDemo),
+  );
+
+  const device = program.command('device').description('provision and list devices');
+  common(device.command('add <id>').description('provision a device'))
+    .requiredOption('--profile <profile>', 'seal-ssp1-serial | seal-mqtt | lift-modbus | lift-kit-mqtt')
+    .option('--name <name>', 'human name, e.g. 1号楼东梯')
+    .option('--port <path>', 'serial port (serial and Modbus profiles)')
+    .option('--baud <n>', 'baud rate')
+    .option('--slave <n>', 'Modbus slave address 1-247')
+    .option('--secret <s>', 'device secret for MQTT profiles (generated when omitted)')
+    .option('--rated-speed <mm_s>', 'rated speed of a lift, mm/s')
+    .option('--floors <lo..hi>', 'served floors of a lift, e.g. -1..18')
+    .action(run(deviceAdd));
+  common(device.command('list').description('provisioned devices')).option('--json', 'machine-readable').action(
+    run(deviceList),
+  );
+
+  const user = program.command('user').description('manage users');
+  common(user.command('add <name>').description('add a user; the password is read from stdin'))
+    .requiredOption('--role <role>', 'keeper | approver | inspector | maintainer | admin')
+    .option('--display-name <name>', 'name shown in the pages, e.g. 张文书')
+    .action(run(userAdd));
+
+  common(program.command('verify').description('verify the journal (or an exported bundle); names the first bad record'))
+    .option('--bundle <dir>', 'verify an exported evidence bundle offline')
+    .option('--key <vkey>', 'expected verifier key (as printed by `sealift keys show`)')
+    .option('--from <seq>', 'first seq to report on')
+    .option('--to <seq>', 'last seq to report on')
+    .action(run(runVerify));
+
+  common(program.command('export').description('write an evidence bundle and a CSV'))
+    .requiredOption('--out <dir>', 'output directory (created; must be empty)')
+    .option('--from <iso>', 'records at or after this time (ISO 8601, e.g. 2026-11-01 or 2026-11-01T08:00+08:00)')
+    .option('--to <iso>', 'records before this time')
+    .option('--subject <id>', 'only records about this device, lift or request')
+    .option('--kind <kind>', 'only records of this kind (prefix allowed, e.g. seal.)')
+    .action(run(runExport));
+
+  const keys = program.command('keys').description('the gateway signing key');
+  common(keys.command('show').description("print the gateway's public key and key id")).action(run(keysShow));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sealift: ${err.message}\n${err.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof Error && err.name === 'Rejection') {
+      process.stderr.write(`sealift: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  return code;
+}
