@@ -3,7 +3,7 @@
  * port", the simulated device the other. Killing the socat process is unplugging the cable.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,10 +52,16 @@ export async function createPtyPair(paths?: { gatewayPath: string; devicePath: s
     gatewayPath,
     devicePath,
     proc,
+    // Like udev removing the device node: the links go with the cable, so a stale link can never
+    // point at a /dev/pts/N that another pair reuses. The folder stays: a replug may reuse the paths.
     close: () =>
       new Promise<void>((resolve) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-        proc.once('exit', () => resolve());
+        const cleanup = () => {
+          for (const p of [gatewayPath, devicePath]) rmSync(p, { force: true });
+          resolve();
+        };
+        if (proc.exitCode !== null || proc.signalCode !== null) return cleanup();
+        proc.once('exit', cleanup);
         proc.kill('SIGKILL');
       }),
   };
