@@ -2,7 +2,7 @@
  * HTTP server (fastify). Features register as plugins; this file only builds the instance,
  * the health and metrics endpoints, and the uniform error shape `{error, message}`.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Metrics } from '../core/metrics.js';
@@ -25,7 +25,7 @@ export interface HttpDeps {
 export function buildHttp(deps: HttpDeps): Http {
   const app = Fastify({
     loggerInstance: deps.log,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Http;

@@ -92,6 +92,16 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    api: Type.Object(
+      {
+        sessionTtlMin: Type.Number({ exclusiveMinimum: 0, default: 480, description: 'A login lasts this long (minutes).' }),
+        idleTimeoutMin: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'A session unused this long expires (minutes).' }),
+        lockoutFailures: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins of one user (or from one address, ×2) before a lockout.' }),
+        lockoutWindowMin: Type.Number({ exclusiveMinimum: 0, default: 15, description: 'Window in which failed logins are counted (minutes).' }),
+        lockoutMin: Type.Number({ exclusiveMinimum: 0, default: 15, description: 'How long a lockout lasts (minutes).' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     health: Type.Object(
       {
         intervalSec: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Period of the retained health message.' }),

@@ -1,8 +1,10 @@
 /**
  * The composition root: builds the gateway's components in a fixed order and stops them in the
- * reverse order. Start: store → registry → ingest → broker → http → timers.
- * Stop (SIGTERM): timers → http → broker (drains in-flight device publishes) → journal (flushes,
- * writes a final checkpoint) → database.
+ * reverse order.
+ *   build:  store → registry → ingest → broker + http (not yet listening) → features' setup
+ *   start:  broker listens → http listens → features start (serial ports, timers) → health
+ *   stop (SIGTERM): features stop → http → broker (drains in-flight device publishes) →
+ *           journal (flushes, signs a final checkpoint) → database
  */
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
@@ -10,17 +12,15 @@ import { child } from '../core/logger.js';
 import { createMetrics, type Metrics } from '../core/metrics.js';
 import { EventBus } from '../core/bus.js';
 import { buildHttp, type Http } from '../api/server.js';
+import { registerAuth, type Auth } from '../api/auth.js';
+import { registerOpenApi } from '../api/openapi.js';
 import { EmbeddedBroker } from '../transport/broker/index.js';
 import { openStore, type Store } from './store.js';
 import { Ingest } from './ingest.js';
 import { genericHandler } from './generic.js';
 import { PROFILES } from '../registry/schema.js';
-
-/** Events other components may listen to; listeners cannot crash the gateway. */
-export interface GatewayEvents extends Record<string, unknown> {
-  started: { broker?: number | undefined; http?: number | undefined };
-  stopping: undefined;
-}
+import type { Feature, GatewayContext, GatewayEvents } from './feature.js';
+import { FEATURES } from './features.js';
 
 export class Gateway {
   readonly metrics: Metrics;
@@ -29,6 +29,10 @@ export class Gateway {
   ingest!: Ingest;
   broker?: EmbeddedBroker;
   http?: Http;
+  auth?: Auth;
+  ctx!: GatewayContext;
+  private features: Feature[];
+  private started: Feature[] = [];
   private timers: NodeJS.Timeout[] = [];
   private startedAt = Date.now();
   private stopping = false;
@@ -37,17 +41,20 @@ export class Gateway {
   constructor(
     readonly cfg: Config,
     readonly log: Logger,
+    features: Feature[] = FEATURES,
   ) {
     this.metrics = createMetrics();
     this.bus = new EventBus<GatewayEvents>(child(log, 'bus'));
+    this.features = features;
   }
 
   async start(): Promise<this> {
     const { cfg, log, metrics } = this;
     this.store = await openStore(cfg, child(log, 'store'), metrics);
-    const { journal, registry } = this.store;
+    const { journal, registry, db } = this.store;
 
     this.ingest = new Ingest(registry, metrics, child(log, 'ingest'));
+    // Profiles without a domain feature still have every message journaled as it came.
     for (const p of PROFILES) this.ingest.register(p, genericHandler(journal));
 
     if (cfg.broker.enabled) {
@@ -61,12 +68,39 @@ export class Gateway {
       });
       this.broker.onRequest('health', async () => this.healthSnapshot());
       this.broker.onRequest('devices', async () => registry.devices());
-      await this.broker.start();
     }
-
     if (cfg.http.enabled) {
       this.http = buildHttp({ log: child(log, 'http'), metrics, health: () => this.healthSnapshot() });
-      await this.http.listen({ host: cfg.http.host, port: cfg.http.port });
+      await registerOpenApi(this.http);
+      this.auth = registerAuth(this.http, { journal, registry, cfg });
+    }
+
+    const broker = this.broker;
+    this.ctx = {
+      cfg,
+      log,
+      metrics,
+      bus: this.bus,
+      journal,
+      db,
+      registry,
+      ingest: this.ingest,
+      broker,
+      http: this.http,
+      auth: this.auth,
+      publish: (topic, payload, opts) => {
+        broker?.publish(topic, payload, { retain: opts?.retain ?? false, qos: opts?.qos ?? 0 }).catch((err: unknown) => {
+          log.debug({ err, topic }, 'local publish failed');
+        });
+      },
+    };
+    for (const f of this.features) await f.setup({ ...this.ctx, log: child(log, f.name) });
+
+    await this.broker?.start();
+    if (this.http) await this.http.listen({ host: cfg.http.host, port: cfg.http.port });
+    for (const f of this.features) {
+      await f.start?.({ ...this.ctx, log: child(log, f.name) });
+      this.started.push(f);
     }
 
     this.stopCheckpoints = journal.startCheckpointTimer(Math.max(1000, Math.round(cfg.journal.checkpointIntervalMin * 60_000)));
@@ -77,9 +111,8 @@ export class Gateway {
     await journal.append({
       kind: 'gateway.start',
       subject: cfg.gateway.id,
-      data: { version: process.env.npm_package_version ?? null, pid: process.pid },
+      data: { version: process.env.npm_package_version ?? null, pid: process.pid, features: this.features.map((f) => f.name) },
     });
-    this.bus.emit('started', { broker: this.brokerPort, http: this.httpPort });
     log.info(
       { gw: cfg.gateway.id, data: cfg.data, broker: this.brokerPort, http: this.httpPort, records: journal.size },
       'gateway started',
@@ -100,39 +133,34 @@ export class Gateway {
     const j = this.store?.journal;
     const st = j?.stats();
     const ok = !this.stopping && !!st && !st.full && !st.lastError;
+    const cp = j?.latestCheckpoint();
     return {
       ok,
       gw: this.cfg.gateway.id,
       ts: Date.now(),
       uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
       journal: st ? { records: st.size, pending: st.pending, full: st.full, lastError: st.lastError ?? null } : null,
-      broker: this.broker ? this.broker.stats() : null,
-      checkpoint: j?.latestCheckpoint() ? { size: j.latestCheckpoint()!.size, ts: j.latestCheckpoint()!.ts } : null,
+      broker: this.broker?.started ? this.broker.stats() : null,
+      checkpoint: cp ? { size: cp.size, ts: cp.ts } : null,
     };
   }
 
   private publishHealth(): void {
-    const h = this.healthSnapshot();
-    this.metrics.journalRecords.set(this.store.journal.size);
-    this.metrics.journalPending.set(this.store.journal.stats().pending);
-    this.broker?.publish(`sealift/${this.cfg.gateway.id}/health`, JSON.stringify(h), { retain: true, qos: 0 });
-  }
-
-  private safe(what: string, fn: () => unknown): void {
-    try {
-      fn();
-    } catch (err) {
-      this.log.error({ err }, `${what} failed`);
-    }
+    const st = this.store.journal.stats();
+    this.metrics.journalRecords.set(st.size);
+    this.metrics.journalPending.set(st.pending);
+    this.ctx.publish(`sealift/${this.cfg.gateway.id}/health`, JSON.stringify(this.healthSnapshot()), { retain: true });
   }
 
   /** Graceful stop: nothing acknowledged is lost, a final checkpoint is signed. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.bus.emit('stopping', undefined);
     for (const t of this.timers) clearInterval(t);
     this.stopCheckpoints?.();
+    for (const f of [...this.started].reverse()) {
+      await f.stop?.().catch((err: unknown) => this.log.error({ err, feature: f.name }, 'feature stop failed'));
+    }
     await this.http?.close().catch((err: unknown) => this.log.error({ err }, 'http close failed'));
     await this.broker?.stop().catch((err: unknown) => this.log.error({ err }, 'broker stop failed'));
     if (this.store) {

@@ -1,0 +1,5 @@
+/** The features the gateway runs, in start order (stopped in reverse). */
+import type { Feature } from './feature.js';
+import { adminFeature } from '../api/admin.js';
+
+export const FEATURES: Feature[] = [adminFeature];
