@@ -31,6 +31,7 @@ export class Client {
   private cookie = '';
   constructor(readonly base: string) {}
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
   async req(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(this.base + path, {
       method,

@@ -8,9 +8,12 @@
  *   retry policy (timeouts and CRC errors are retried, exceptions are a definite answer and are not).
  * - A poll that ends without registers is a miss ('timeout' | 'exception' | 'crc'); misses are
  *   counted per slave and reported with the number of consecutive misses (3 raise LIFT_COMM_LOST).
- * - A slave whose last `probeAfter` polls all timed out is moved to a slower probe cadence (one
- *   attempt every `probeMs`, fitted into the cycle's slack, at least one probe per cycle), so a dead
- *   slave costs the healthy ones at most one timeout per cycle, and usually nothing.
+ * - A slave whose last `probeAfter` polls (default 3) all timed out is moved to a slower probe
+ *   cadence: one attempt, no retry, every `probeMs`, fitted into the cycle's slack (at least one
+ *   probe per cycle). Past those first polls, dead slaves together cost the healthy ones at most one
+ *   timeout per cycle, usually nothing. Any answer (even an exception) puts a slave back in the cycle.
+ * - A timeout timer that fires late because our own event loop stalled is extended once, so a
+ *   busy gateway does not blame its slaves.
  * - The port reopens with backoff when it goes away; while it is closed every slave takes one
  *   'timeout' miss per cycle (no request can reach it), so a long unplug raises comm-lost.
  */
