@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
 import { compile, formatErrors, StringEnum } from './validate.js';
+import { SealConfigSchema } from '../seal/config.js';
+import { LiftConfigSchema } from '../lift/config.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 
@@ -102,6 +104,8 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    seal: SealConfigSchema,
+    lift: LiftConfigSchema,
     health: Type.Object(
       {
         intervalSec: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Period of the retained health message.' }),
