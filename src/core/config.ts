@@ -9,6 +9,8 @@ import { parse as parseYaml } from 'yaml';
 import { compile, formatErrors, StringEnum } from './validate.js';
 import { SealConfigSchema } from '../seal/config.js';
 import { LiftConfigSchema } from '../lift/config.js';
+import { UpstreamConfigSchema } from '../sync/config.js';
+import { HubConfigSchema } from '../hub/config.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 
@@ -106,6 +108,8 @@ export const ConfigSchema = Type.Object(
     ),
     seal: SealConfigSchema,
     lift: LiftConfigSchema,
+    upstream: UpstreamConfigSchema,
+    hub: HubConfigSchema,
     health: Type.Object(
       {
         intervalSec: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Period of the retained health message.' }),

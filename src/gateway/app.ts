@@ -50,7 +50,7 @@ export class Gateway {
 
   async start(): Promise<this> {
     const { cfg, log, metrics } = this;
-    this.store = await openStore(cfg, child(log, 'store'), metrics);
+    this.store = await openStore(cfg, log, metrics);
     const { journal, registry, db } = this.store;
 
     this.ingest = new Ingest(registry, metrics, child(log, 'ingest'));
