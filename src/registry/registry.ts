@@ -54,10 +54,21 @@ export const registryProjection: Projection = {
 };
 
 export class Registry {
+  /** Devices and users are never removed, so a found entry can be remembered; misses always ask SQLite
+   *  (another process — the CLI — may have provisioned it since). */
+  private deviceCache = new Map<string, Device>();
+  private readonly st;
+
   constructor(
     private readonly db: Database,
     private readonly journal: Journal,
-  ) {}
+  ) {
+    this.st = {
+      device: db.prepare<[string], { spec: string }>('SELECT spec FROM devices WHERE id = ?'),
+      user: db.prepare<[string], { spec: string }>('SELECT spec FROM users WHERE name = ?'),
+      credential: db.prepare<[string], { hash: string }>('SELECT hash FROM credentials WHERE principal = ?'),
+    };
+  }
 
   devices(): Device[] {
     return this.db
@@ -67,8 +78,13 @@ export class Registry {
   }
 
   device(id: string): Device | undefined {
-    const row = this.db.prepare('SELECT spec FROM devices WHERE id = ?').get(id) as { spec: string } | undefined;
-    return row ? (JSON.parse(row.spec) as Device) : undefined;
+    const cached = this.deviceCache.get(id);
+    if (cached) return cached;
+    const row = this.st.device.get(id);
+    if (!row) return undefined;
+    const dev = JSON.parse(row.spec) as Device;
+    this.deviceCache.set(id, dev);
+    return dev;
   }
 
   users(): User[] {
@@ -79,7 +95,7 @@ export class Registry {
   }
 
   user(name: string): User | undefined {
-    const row = this.db.prepare('SELECT spec FROM users WHERE name = ?').get(name) as { spec: string } | undefined;
+    const row = this.st.user.get(name);
     return row ? (JSON.parse(row.spec) as User) : undefined;
   }
 
@@ -151,9 +167,7 @@ export class Registry {
     const user = dev ? undefined : this.user(username);
     if (!dev && !user) return null;
     const principal = dev ? `device:${username}` : `user:${username}`;
-    const row = this.db.prepare('SELECT hash FROM credentials WHERE principal = ?').get(principal) as
-      | { hash: string }
-      | undefined;
+    const row = this.st.credential.get(principal);
     if (!row) return null;
     const cacheKey = createHash('sha256').update(row.hash).update('\u0000').update(pw).digest('base64');
     const ok = this.cache.get(principal) === cacheKey || (await checkSecret(pw, row.hash));
