@@ -9,6 +9,7 @@ import { Simulator } from '../../sim/index.js';
 import { readSimSecrets, writeSimSecrets } from '../../sim/secrets.js';
 import { child, createLogger } from '../core/logger.js';
 import type { Config } from '../core/config.js';
+import { printActivity } from './activity.js';
 
 export const DEMO_PASSWORD = 'sealift-demo';
 
@@ -72,11 +73,13 @@ export async function runDemo(opts: CommonOpts): Promise<number> {
       `  verify the journal:   npx sealift verify --data ${cfg.data}`,
       `  export evidence:      npx sealift export --data ${cfg.data} --out ./evidence`,
       '',
-      'Press Ctrl+C to stop (a final checkpoint is signed).',
+      'Press Ctrl+C to stop (a final checkpoint is signed). What happens on the site:',
       '',
     ].join('\n'),
   );
+  const stopActivity = printActivity(gw.store.journal);
   return untilSignal(async () => {
+    stopActivity();
     await sim.stop();
     await gw.stop();
   });
