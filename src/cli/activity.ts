@@ -1,7 +1,7 @@
 /**
  * What `sealift demo` prints while it runs: one plain line per record a person cares about
  * (requests, decisions, stamps, anomalies, faults, devices coming and going, hub receipts),
- * never the routine status traffic, at most a few lines a second.
+ * never the routine status traffic, at most a few lines a second (anomalies and faults always).
  */
 import type { Journal } from '../store/journal.js';
 import type { JournalRecord } from '../store/types.js';
@@ -58,7 +58,8 @@ export function printActivity(journal: Journal, out: (s: string) => void = (s) =
     for (const c of written) {
       const text = describe(c.record);
       if (!text) continue;
-      if (budget <= 0) {
+      const urgent = c.record.kind === 'seal.anomaly' || c.record.kind === 'lift.fault.raise';
+      if (budget <= 0 && !urgent) {
         skipped++;
         continue;
       }
