@@ -50,7 +50,7 @@ RUN --mount=type=cache,target=/root/.npm \
  && npm prune --omit=dev \
  && mkdir -p /out \
  && cp -a package.json package-lock.json bin dist node_modules /out/ \
- && if [ -d web/dist ]; then mkdir -p /out/web && cp -a web/dist /out/web/; fi
+ && mkdir -p /out/web && cp -a web/index.html web/styles.css web/favicon.svg web/browser-check.js web/dist /out/web/
 
 ############################ runtime ############################
 FROM node:20-bookworm-slim

@@ -4,6 +4,7 @@
 //   socat      pseudo-terminal pairs (serial links to the simulated seals and lifts)
 //   mosquitto  a second, independent MQTT broker (upstream / hub tests)
 //   chromium   the browser tests of the web pages
+//   a CJK font so the pages' Chinese renders in the browser tests' screenshots (fonts-wqy-microhei)
 //
 // Run by `npm test` before vitest. It never skips: either the programs are there (exit 0),
 // or it installs them (Debian-like system, root or password-less sudo), or it prints the exact
@@ -21,6 +22,8 @@ const NEEDED = [
   // mosquitto installs to /usr/sbin, which is often not on a normal user's PATH.
   { program: 'mosquitto', pkg: 'mosquitto', extra: ['/usr/sbin/mosquitto'] },
   { program: 'chromium', pkg: 'chromium', extra: ['/usr/bin/chromium'] },
+  // not a program: a font file (checked for existence; `command -v` never finds it)
+  { program: 'fonts-wqy-microhei', pkg: 'fonts-wqy-microhei', extra: [], files: ['/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'] },
 ];
 
 const isExecutable = (p) => {
@@ -40,7 +43,7 @@ function findPrograms() {
   const found = new Map();
   NEEDED.forEach((n, i) => {
     const onPath = (lines[i] ?? '').trim();
-    const path = onPath !== '' ? onPath : n.extra.find(isExecutable);
+    const path = onPath !== '' ? onPath : (n.extra.find(isExecutable) ?? n.files?.find((f) => existsSync(f)));
     if (path) found.set(n.program, path);
   });
   return found;
@@ -78,7 +81,7 @@ function manualInstructions(missing) {
     }
   } else {
     lines.push('on Debian/Ubuntu install them with:');
-    lines.push('  sudo apt-get install -y socat mosquitto chromium');
+    lines.push('  sudo apt-get install -y socat mosquitto chromium fonts-wqy-microhei');
     lines.push('(on Ubuntu, chromium comes as a snap: sudo snap install chromium, then make `chromium` resolve on PATH)');
     lines.push('on other systems install the equivalent packages so that socat, mosquitto and chromium are on PATH');
   }

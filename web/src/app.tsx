@@ -1,0 +1,164 @@
+/**
+ * The app: finds out who is signed in (GET /api/me), shows the login page or the role's pages,
+ * and returns to the login page — with "登录已过期" — whenever the session ends (a 401 from any
+ * request, the session's end time, or a check when the page comes back to the foreground).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { lang, onLangChange, t } from './i18n.js';
+import { ApiError, get, post, request, setCurrentRole, setUnauthorizedHandler, type Me } from './api.js';
+import { setTimeZone } from './format.js';
+import { currentLocation, match, navigate, useLocation } from './router.js';
+import { homeOf, ROUTES } from './routes.js';
+import { SessionContext, type Site } from './session.js';
+import { Shell } from './shell.js';
+import { LoginPage } from './pages/login.js';
+import { Button, DialogHost, EmptyState, ErrorState, Loading, ToastHost } from './ui/index.js';
+
+type SessionState =
+  | { status: 'loading' }
+  | { status: 'unreachable'; error: unknown }
+  | { status: 'anon'; notice?: 'expired' | 'loggedOut' }
+  | { status: 'user'; me: Me };
+
+const FALLBACK_SITE: Site = { name: '', gatewayId: '', timezone: 'Asia/Shanghai' };
+
+export function App() {
+  const [, setLangState] = useState(lang());
+  const [site, setSite] = useState<Site | null>(null);
+  const [session, setSession] = useState<SessionState>({ status: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  const loc = useLocation();
+
+  useEffect(() => onLangChange(setLangState), []);
+
+  // Site name and time zone (public), then who is signed in.
+  useEffect(() => {
+    get<Site>('/api/site').then(
+      (s) => {
+        setSite(s);
+        setTimeZone(s.timezone);
+      },
+      () => undefined,
+    );
+    request<Me>('/api/me', { allow401: true }).then(
+      (me) => setSession({ status: 'user', me }),
+      (e: unknown) =>
+        setSession(e instanceof ApiError && e.status === 401 ? { status: 'anon' } : { status: 'unreachable', error: e }),
+    );
+  }, [attempt]);
+
+  // Any 401 while signed in: the session is over.
+  useEffect(() => {
+    setUnauthorizedHandler(() => setSession((s) => (s.status === 'user' ? { status: 'anon', notice: 'expired' } : s)));
+    return () => setUnauthorizedHandler(undefined);
+  }, []);
+
+  const me = session.status === 'user' ? session.me : undefined;
+  useEffect(() => {
+    setCurrentRole(me?.role);
+    if (!me) return undefined;
+    // The absolute end of the session; the idle timeout is found by the next request.
+    const timer = setTimeout(() => setSession({ status: 'anon', notice: 'expired' }), Math.max(0, me.expiresAt - Date.now()) + 1000);
+    const check = () => {
+      if (document.visibilityState === 'visible') get('/api/me').catch(() => undefined);
+    };
+    document.addEventListener('visibilitychange', check);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', check);
+    };
+  }, [me]);
+
+  // "/" (or nothing) goes to the role's start page.
+  useEffect(() => {
+    if (me && (loc.path === '/' || loc.path === '')) navigate(homeOf(me.role), { replace: true });
+  }, [me, loc.path]);
+
+  const route = ROUTES.map((r) => ({ r, params: match(r.path, loc.path) })).find((x) => x.params !== null);
+  const siteName = site?.name || t('app.name');
+  useEffect(() => {
+    document.title = me && route ? `${t(route.r.label)} · ${siteName}` : siteName;
+  });
+
+  const logout = async () => {
+    try {
+      await post('/api/logout');
+    } catch {
+      /* the session is dropped locally either way */
+    }
+    setSession({ status: 'anon', notice: 'loggedOut' });
+  };
+
+  let body;
+  if (session.status === 'loading') {
+    body = (
+      <div class="splash">
+        <Loading label={t('shell.loading')} />
+      </div>
+    );
+  } else if (session.status === 'unreachable') {
+    body = (
+      <div class="splash">
+        <ErrorState error={session.error} onRetry={() => setAttempt((n) => n + 1)} />
+      </div>
+    );
+  } else if (session.status === 'anon') {
+    body = (
+      <LoginPage
+        site={site}
+        notice={session.notice}
+        onLogin={(m) => {
+          setSession({ status: 'user', me: m });
+          // Stay on the page asked for (a bookmark, or where the session expired) if the role may see it.
+          const wanted = currentLocation().path;
+          const ok = ROUTES.some((r) => r.roles.includes(m.role) && match(r.path, wanted));
+          if (!ok) navigate(homeOf(m.role), { replace: true });
+        }}
+      />
+    );
+  } else {
+    const m = session.me;
+    let page;
+    if (!route) {
+      page =
+        loc.path === '/' ? (
+          <Loading />
+        ) : (
+          <EmptyState
+            icon="search"
+            title={t('error.pageNotFound')}
+            hint={t('error.pageNotFoundHint')}
+            action={<Button onClick={() => navigate(homeOf(m.role))}>{t('error.backHome')}</Button>}
+          />
+        );
+    } else if (!route.r.roles.includes(m.role)) {
+      // Another role's page opened by its address: refused, as the API would.
+      page = (
+        <ErrorState
+          error={new ApiError(403, 'forbidden', 'forbidden')}
+          action={<Button onClick={() => navigate(homeOf(m.role))}>{t('error.backHome')}</Button>}
+        />
+      );
+    } else {
+      page = route.r.render(route.params ?? {});
+    }
+    body = (
+      <SessionContext.Provider value={{ me: m, site: site ?? { ...FALLBACK_SITE, name: siteName } }}>
+        <Shell me={m} site={site ?? { ...FALLBACK_SITE, name: siteName }} path={loc.path} onLogout={logout}>
+          {/* keyed by path: a page's state starts fresh when you navigate to it */}
+          <div key={loc.path} class="page-wrap">
+            {page}
+          </div>
+        </Shell>
+      </SessionContext.Provider>
+    );
+  }
+
+  return (
+    <>
+      {body}
+      <DialogHost />
+      <ToastHost />
+    </>
+  );
+}

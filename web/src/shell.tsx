@@ -1,0 +1,134 @@
+/**
+ * The frame around every signed-in page: the header (site, language, who is signed in, log out)
+ * and the role's navigation — a side bar on a desktop, a tab bar at the bottom of a phone.
+ */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { lang, setLang, t } from './i18n.js';
+import type { Me } from './api.js';
+import type { Site } from './session.js';
+import { href } from './router.js';
+import { navFor } from './routes.js';
+import { Icon } from './ui/index.js';
+
+/** 中文 / English: shows the other language; remembered on this device. */
+export function LangSwitch() {
+  const other = lang() === 'zh' ? 'en' : 'zh';
+  return (
+    <button
+      type="button"
+      class="topbtn lang-switch"
+      lang={other === 'zh' ? 'zh-CN' : 'en'}
+      aria-label={t('lang.switchLabel')}
+      title={t('lang.switchLabel')}
+      onClick={() => setLang(other)}
+    >
+      <Icon name="globe" size={18} />
+      <span>{t('lang.switchTo')}</span>
+    </button>
+  );
+}
+
+function UserMenu(props: { me: Me; onLogout: () => void }) {
+  const [open, setOpen] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return undefined;
+    const onDoc = (e: Event) => {
+      if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    document.addEventListener('pointerdown', onDoc);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('pointerdown', onDoc);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+  const name = props.me.displayName || props.me.name;
+  const role = t(`role.${props.me.role}`);
+  return (
+    <div class="usermenu" ref={root}>
+      <button
+        type="button"
+        class="topbtn user-chip"
+        aria-haspopup="menu"
+        aria-expanded={open ? 'true' : 'false'}
+        aria-label={`${t('shell.menu')}: ${name} · ${role}`}
+        onClick={() => setOpen(!open)}
+      >
+        <span class="avatar" aria-hidden="true">
+          {[...name][0]?.toUpperCase()}
+        </span>
+        <span class="user-text">
+          <span class="user-name">{name}</span>
+          <span class="user-role">{role}</span>
+        </span>
+        <Icon name="chevronDown" size={16} class="user-caret" />
+      </button>
+      {open && (
+        <div class="menu" role="menu">
+          <div class="menu-head">
+            <strong>{name}</strong>
+            <span class="muted">
+              {role} · <span class="mono">{props.me.name}</span>
+            </span>
+          </div>
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item"
+            onClick={() => {
+              setOpen(false);
+              props.onLogout();
+            }}
+          >
+            <Icon name="logout" size={18} />
+            {t('shell.logout')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function Shell(props: { me: Me; site: Site; path: string; onLogout: () => void; children?: ComponentChildren }) {
+  const nav = navFor(props.me.role);
+  return (
+    <div class={`shell${nav.length > 1 ? ' has-nav' : ''}`}>
+      <header class="topbar">
+        <div class="brand">
+          <span class="brand-mark" aria-hidden="true">
+            <Icon name="seal" size={20} />
+          </span>
+          <span class="brand-text">
+            <span class="brand-site">{props.site.name}</span>
+            <span class="brand-app">{t('app.name')}</span>
+          </span>
+        </div>
+        <div class="topbar-right">
+          <LangSwitch />
+          <UserMenu me={props.me} onLogout={props.onLogout} />
+        </div>
+      </header>
+      <div class="shell-body">
+        {nav.length > 1 && (
+          <nav class="nav" aria-label={t('shell.nav')}>
+            {nav.map((r) => {
+              const active = props.path === r.path || props.path.startsWith(`${r.path}/`);
+              return (
+                <a key={r.path} href={href(r.path)} class={`nav-item${active ? ' is-active' : ''}`} aria-current={active ? 'page' : undefined}>
+                  <Icon name={r.icon} size={22} />
+                  <span class="nav-label">{t(r.label)}</span>
+                </a>
+              );
+            })}
+          </nav>
+        )}
+        <main class="main" id="main">
+          {props.children}
+        </main>
+      </div>
+    </div>
+  );
+}
