@@ -1,7 +1,7 @@
 import { createLogger } from '../core/logger.js';
 import { Gateway } from '../gateway/app.js';
 import { configFrom, type CommonOpts } from './main.js';
-import type { Config } from '../core/config.js';
+import { loadConfig, type Config } from '../core/config.js';
 
 /** Resolves after SIGTERM/SIGINT once the gateway has drained and signed its final checkpoint. */
 export function untilSignal(stop: () => Promise<void>): Promise<number> {
@@ -30,8 +30,15 @@ export async function startGateway(cfg: Config): Promise<Gateway> {
 }
 
 export async function runGateway(opts: CommonOpts & { upstream?: string }): Promise<number> {
-  const cfg = configFrom(opts);
-  if (opts.upstream) process.stderr.write('sealift: --upstream is not supported yet in this version; ignored\n');
+  const cfg = opts.upstream
+    ? loadConfig({
+        file: opts.config,
+        overrides: [
+          ...(opts.data ? [{ path: ['data'], value: opts.data }] : []),
+          { path: ['upstream', 'url'], value: opts.upstream },
+        ],
+      })
+    : configFrom(opts);
   const gw = await startGateway(cfg);
   return untilSignal(() => gw.stop());
 }

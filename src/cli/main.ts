@@ -12,6 +12,7 @@ import { userAdd } from './user.js';
 import { runVerify } from './verify.js';
 import { runExport } from './export.js';
 import { keysShow } from './keys.js';
+import { hubExport, hubGatewayAdd, hubGatewayList, hubKeyShow, runHub } from './hub.js';
 
 export interface CommonOpts {
   config?: string;
@@ -91,6 +92,26 @@ export async function main(argv: string[]): Promise<number> {
 
   const keys = program.command('keys').description('the gateway signing key');
   common(keys.command('show').description("print the gateway's public key and key id")).action(run(keysShow));
+
+  // Subcommands read --config/--data/--broker wherever they appear (`hub gateway add GW --data D`):
+  // commander gives options the parent also knows to the parent, hence optsWithGlobals().
+  const hub = common(program.command('hub').description('run the upstream hub (verifies, stores and countersigns gateway journals)'))
+    .option('--broker <url>', 'MQTT broker the gateways publish to (mqtt://, mqtts://)')
+    .action(run(runHub));
+  const hubGw = hub.command('gateway').description('gateways known to the hub');
+  common(hubGw.command('add <gw>').description("register a gateway's verifier key (from `sealift keys show` on the gateway)"))
+    .requiredOption('--key <vkey>', 'verifier key of the gateway')
+    .option('--replace', 'replace the key of an already registered gateway')
+    .action(run((gw: string, _o: unknown, cmd: Command) => hubGatewayAdd(gw, cmd.optsWithGlobals())));
+  common(hubGw.command('list').description('registered gateways, verified sizes, alarms')).option('--json', 'machine-readable').action(run((_o: unknown, cmd: Command) => hubGatewayList(cmd.optsWithGlobals())));
+  common(hub.command('key').description("print the hub's verifier key (upstream.hubKey of the gateways)")).action(run((_o: unknown, cmd: Command) => hubKeyShow(cmd.optsWithGlobals())));
+  common(hub.command('export <gw>').description("evidence bundle of a gateway's verified records, as held by the hub"))
+    .requiredOption('--out <dir>', 'output directory (created; must be empty)')
+    .option('--from <iso>', 'records at or after this time')
+    .option('--to <iso>', 'records before this time')
+    .option('--subject <id>', 'only records about this device, lift or request')
+    .option('--kind <kind>', 'only records of this kind (prefix allowed, e.g. seal.)')
+    .action(run((gw: string, _o: unknown, cmd: Command) => hubExport(gw, cmd.optsWithGlobals())));
 
   try {
     await program.parseAsync(argv);

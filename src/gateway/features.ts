@@ -2,5 +2,7 @@
 import type { Feature } from './feature.js';
 import { webFeature } from '../api/web.js';
 import { adminFeature } from '../api/admin.js';
+import { syncFeature } from '../sync/feature.js';
 
-export const FEATURES: Feature[] = [webFeature, adminFeature];
+// sync stays LAST: it starts once every other feature has registered its remote commands, and stops first.
+export const FEATURES: Feature[] = [webFeature, adminFeature, syncFeature];
