@@ -30,7 +30,8 @@
  * Fault injection: `noise` (probability per byte of a flipped bit, both directions) with `garbage`
  * (probability per frame of 1–16 random bytes before it), `stampWithoutGrant`, `dropAcks` (the sleeve
  * ignores GRANT/REVOKE/LOCK/TIME entirely: not applied, not ACKed), `counterJump(n)`, `alarm(kind)`,
- * `openSleeve()`, `powerLoss()`. A `seed` makes noise, boots and photos reproducible.
+ * `openSleeve()`, `powerLoss()`, `skipSeq(n)`. A `seed` makes noise, boots and photos reproducible.
+ * `clock` replaces Date.now as the sleeve's time base (an accelerated clock shared with the gateway).
  */
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
@@ -88,6 +89,8 @@ export interface SimSleeveOptions {
   pollMs?: number;
   /** Delivered-event history kept for inspection (default 10000). */
   historyLimit?: number;
+  /** Base clock of the sleeve (default Date.now); share an accelerated clock with the gateway in tests. TIME and power loss offset it. */
+  clock?: () => number;
   /** Photos kept by hash for the photo upload path (default 256). */
   photoLimit?: number;
   log?: Logger;
@@ -262,7 +265,11 @@ export class SimSleeve extends EventEmitter<SleeveEvents> {
   }
   /** The sleeve's own clock, epoch ms. */
   now(): number {
-    return Date.now() + this.clockOffset;
+    return this.baseNow() + this.clockOffset;
+  }
+
+  private baseNow(): number {
+    return this.opts.clock ? this.opts.clock() : Date.now();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -313,21 +320,24 @@ export class SimSleeve extends EventEmitter<SleeveEvents> {
   // ---------------------------------------------------------------------------------------------
   // What a person (or a fault) does to the sleeve
 
-  /** Press the seal. Stamps only with a live grant (unless `stampWithoutGrant`). */
-  stamp(opts: { impression?: boolean; photo?: boolean } = {}): StampResult {
+  /**
+   * Press the seal. Stamps only with a live grant (unless `stampWithoutGrant`, which still names
+   * the grant it has). `bypass`: a mechanical bypass — stamps at once, naming no grant.
+   */
+  stamp(opts: { impression?: boolean; photo?: boolean; bypass?: boolean } = {}): StampResult {
     if (this.queue.length >= this.bufferLimit) {
       this.stats.overflow++;
       return { ok: false, reason: 'buffer_full' };
     }
     const now = this.now();
-    const g = this._grant;
+    const g = opts.bypass ? undefined : this._grant;
     let refusal: StampRefusal | undefined;
     if (this._locked) refusal = 'locked';
     else if (!g) refusal = 'no_grant';
     else if (g.revoked) refusal = 'revoked';
     else if (g.used >= g.uses) refusal = 'used_up';
     else if (now < g.notBefore || now > g.notAfter) refusal = 'outside_window';
-    if (refusal && !this.stampWithoutGrant) {
+    if (refusal && !this.stampWithoutGrant && !opts.bypass) {
       if (this.opts.alarmOnRefusedStamp ?? true) this.alarm('excess_attempt');
       return { ok: false, reason: refusal };
     }
@@ -395,6 +405,11 @@ export class SimSleeve extends EventEmitter<SleeveEvents> {
     this._counter = (this._counter + n) >>> 0;
   }
 
+  /** Firmware fault: the next `n` frame seqs are never sent (the gateway sees a SEQ_GAP). */
+  skipSeq(n: number): void {
+    this._seq = (this._seq + Math.max(0, Math.floor(n))) & 0xffff;
+  }
+
   /** Power loss and restart; see the module comment for what survives. */
   powerLoss(): void {
     this.stats.powerLosses++;
@@ -418,7 +433,7 @@ export class SimSleeve extends EventEmitter<SleeveEvents> {
     this.ungrantedN = 0;
     this.recentCommands.length = 0;
     this.decoder.flush();
-    if (afterLoss) this.clockOffset = CLOCK_RESET_MS - Date.now();
+    if (afterLoss) this.clockOffset = CLOCK_RESET_MS - this.baseNow();
     this.hello();
     if (afterLoss && (this.opts.clockInvalidAlarm ?? true)) this.alarm('clock_invalid');
   }
@@ -571,7 +586,7 @@ export class SimSleeve extends EventEmitter<SleeveEvents> {
         this.status();
         return;
       case 'time':
-        this.clockOffset = cmd.time - Date.now();
+        this.clockOffset = cmd.time - this.baseNow();
         return;
     }
   }

@@ -1,6 +1,8 @@
 /** The gateway process end to end: ingest, dedupe, health, metrics, retained status, SIGTERM. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { provisioned, startGatewayProc, kill, journalRows, type RunningGateway } from '../helpers/gateway.js';
 import { sealift, exited } from '../helpers/cli.js';
 
@@ -49,7 +51,11 @@ describe('gateway process', () => {
     expect(metrics).toMatch(/sealift_rejected_total\{reason="device_bad_json"\} 1/);
     expect(metrics).toMatch(/sealift_rejected_total\{reason="device_bad_payload"\} 1/);
     expect(metrics).toMatch(/sealift_journal_commit_seconds_count [1-9]/);
-    await dev.publishAsync('dev/seal-a/up/status', JSON.stringify({ seq: 8, boot: 42, time: 2 }), { qos: 1 });
+    await dev.publishAsync(
+      'dev/seal-a/up/status',
+      JSON.stringify({ seq: 8, boot: 42, battery: 80, locked: true, sleeveClosed: true, sealPresent: true, time: 2 }),
+      { qos: 1 },
+    );
     expect(journalRows(data).length).toBe(before + 1);
   });
 
@@ -89,6 +95,11 @@ describe('gateway process', () => {
     const v = sealift(['verify', '--data', data], { env: { SEALIFT_GATEWAY_ID: 'testgw' } });
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toMatch(new RegExp(`${rows.length} records`));
-    expect(v.stdout).toMatch(new RegExp(`checkpoint.*${rows.length}`));
+    expect(v.stdout).toMatch(new RegExp(`tree size ${rows.length}\\b`));
+    // the final checkpoint covers every record, the stop included
+    const db = new Database(join(data, 'sealift.db'), { readonly: true });
+    const { size } = db.prepare('SELECT MAX(size) AS size FROM checkpoints').get() as { size: number };
+    db.close();
+    expect(size).toBe(rows.length);
   });
 });
