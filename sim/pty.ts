@@ -3,9 +3,9 @@
  * port", the simulated device the other. Killing the socat process is unplugging the cable.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface PtyPair {
   /** The end the gateway opens (a stable symlink path). */
@@ -30,6 +30,7 @@ export async function createPtyPair(paths?: { gatewayPath: string; devicePath: s
   const dir = paths ? undefined : mkdtempSync(join(tmpdir(), 'sealift-pty-'));
   const gatewayPath = paths?.gatewayPath ?? join(dir!, 'gateway');
   const devicePath = paths?.devicePath ?? join(dir!, 'device');
+  for (const p of [gatewayPath, devicePath]) mkdirSync(dirname(p), { recursive: true });
   const proc = spawn(
     socatPath(),
     ['-d', '-d', `pty,raw,echo=0,link=${gatewayPath}`, `pty,raw,echo=0,link=${devicePath}`],

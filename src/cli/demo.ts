@@ -1,7 +1,9 @@
 /**
  * `sealift demo` (what `npm start` runs): a gateway on embedded defaults with a demo site
- * provisioned on first run and the simulator attached, printing where to look.
+ * provisioned on first run, the simulator attached and a hub on a second embedded broker receiving
+ * the journal, printing where to look and what happens.
  */
+import { join } from 'node:path';
 import { configFrom, type CommonOpts } from './main.js';
 import { startGateway, untilSignal } from './gateway.js';
 import { withStore } from '../gateway/store.js';
@@ -9,6 +11,7 @@ import { Simulator } from '../../sim/index.js';
 import { readSimSecrets, writeSimSecrets } from '../../sim/secrets.js';
 import { child, createLogger } from '../core/logger.js';
 import type { Config } from '../core/config.js';
+import { startDemoHub } from '../hub/demo.js';
 import { printActivity } from './activity.js';
 
 export const DEMO_PASSWORD = 'sealift-demo';
@@ -22,20 +25,26 @@ export const DEMO_USERS = [
   { name: 'admin', role: 'admin', displayName: '管理员' },
 ] as const;
 
-export const DEMO_DEVICES = [
-  { id: 'seal-1', profile: 'seal-mqtt', name: '村委会公章' },
-  { id: 'kit-1', profile: 'lift-kit-mqtt', name: '3号楼1单元电梯', ratedSpeed: 1000, floors: { lo: -1, hi: 11 } },
-  { id: 'kit-2', profile: 'lift-kit-mqtt', name: '3号楼2单元电梯', ratedSpeed: 1000, floors: { lo: -1, hi: 11 } },
-] as const;
+/** Serial devices of the demo talk through pseudo-terminals the simulator creates under the data dir. */
+export const demoTty = (cfg: Config, name: string): string => join(cfg.data, 'sim', 'tty', name);
+
+export function demoDevices(cfg: Config): Record<string, unknown>[] {
+  return [
+    { id: 'seal-1', profile: 'seal-mqtt', name: '村委会公章' },
+    { id: 'seal-2', profile: 'seal-ssp1-serial', name: '党支部印章', port: demoTty(cfg, 'seal-2'), baud: 115200 },
+    { id: 'kit-1', profile: 'lift-kit-mqtt', name: '3号楼1单元电梯', ratedSpeed: 1000, floors: { lo: -1, hi: 11 } },
+    { id: 'kit-2', profile: 'lift-kit-mqtt', name: '3号楼2单元电梯', ratedSpeed: 1000, floors: { lo: -1, hi: 11 } },
+  ];
+}
 
 /** Provisions the demo site once; later runs reuse it. */
 export async function provisionDemo(cfg: Config): Promise<void> {
   await withStore(cfg, async ({ registry }) => {
     const secrets = readSimSecrets(cfg.data);
-    for (const d of DEMO_DEVICES) {
-      if (registry.device(d.id)) continue;
-      const { secret } = await registry.addDevice({ ...d }, { actor: 'demo' });
-      secrets[d.id] = secret;
+    for (const d of demoDevices(cfg)) {
+      if (registry.device(String(d.id))) continue;
+      const { secret } = await registry.addDevice(d, { actor: 'demo' });
+      secrets[String(d.id)] = secret;
     }
     writeSimSecrets(cfg.data, secrets);
     for (const u of DEMO_USERS) {
@@ -48,12 +57,19 @@ export async function provisionDemo(cfg: Config): Promise<void> {
 export async function runDemo(opts: CommonOpts): Promise<number> {
   const cfg = configFrom(opts);
   await provisionDemo(cfg);
+  const log = createLogger(cfg.log.level);
+  // The hub on its own embedded broker, unless the config points the gateway at a real upstream.
+  const hub = cfg.upstream.url ? undefined : await startDemoHub({ dataDir: cfg.data, log, gw: cfg.gateway.id });
+  if (hub) {
+    cfg.upstream.url = hub.url;
+    cfg.upstream.hubKey = hub.hubKey;
+  }
   const gw = await startGateway(cfg);
   const sim = new Simulator({
     brokerUrl: `mqtt://127.0.0.1:${gw.brokerPort}`,
     devices: gw.store.registry.devices(),
     secrets: readSimSecrets(cfg.data),
-    log: child(createLogger(cfg.log.level), 'sim'),
+    log: child(log, 'sim'),
   });
   await sim.start();
   const http = `http://${cfg.http.host}:${gw.httpPort}`;
@@ -62,13 +78,17 @@ export async function runDemo(opts: CommonOpts): Promise<number> {
       '',
       `sealift demo site "${cfg.gateway.name}" (gateway ${cfg.gateway.id}) is running.`,
       '',
-      `  health        ${http}/healthz`,
-      `  metrics       ${http}/metrics`,
+      `  web pages     ${http}/   (中文; English switch at the top)`,
+      `  API           ${http}/api/docs`,
+      `  health        ${http}/healthz    metrics ${http}/metrics`,
       `  MQTT broker   mqtt://${cfg.broker.host}:${gw.brokerPort}  (log in as a user below to watch sealift/${cfg.gateway.id}/#)`,
+      hub ? `  hub           ${hub.httpUrl}/api/hub/gateways  (receives the journal over ${hub.url})` : `  upstream      ${cfg.upstream.url}`,
       `  data          ${cfg.data}  (journal: ${gw.store.journal.size} records)`,
-      `  simulator     ${sim.devices.length} devices: ${sim.devices.map((d) => d.id).join(', ')}`,
+      `  simulator     ${sim.deviceIds.length} devices: ${sim.deviceIds.join(', ')}`,
       '',
       `  demo users (password "${DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.name} (${u.role})`).join(', ')}`,
+      '  try: log in as wenshu and file a stamp request, approve it as shuji, watch the sleeve stamp,',
+      '       find the stamps and their photos as jiwei.',
       '',
       `  verify the journal:   npx sealift verify --data ${cfg.data}`,
       `  export evidence:      npx sealift export --data ${cfg.data} --out ./evidence`,
@@ -80,7 +100,8 @@ export async function runDemo(opts: CommonOpts): Promise<number> {
   const stopActivity = printActivity(gw.store.journal);
   return untilSignal(async () => {
     stopActivity();
+    await gw.stop(); // first: it closes its serial ports before the simulator pulls the cables
     await sim.stop();
-    await gw.stop();
+    await hub?.stop();
   });
 }

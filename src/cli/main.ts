@@ -7,6 +7,7 @@ import { EXIT } from '../core/errors.js';
 import { ConfigError, loadConfig, type Config } from '../core/config.js';
 import { runGateway } from './gateway.js';
 import { runDemo } from './demo.js';
+import { runSim } from './sim.js';
 import { deviceAdd, deviceList } from './device.js';
 import { userAdd } from './user.js';
 import { runVerify } from './verify.js';
@@ -53,6 +54,11 @@ export async function main(argv: string[]): Promise<number> {
   common(program.command('demo').description('gateway + simulator on a demo site (what `npm start` runs)')).action(
     run(runDemo),
   );
+
+  common(program.command('sim').description('run the simulator for the devices provisioned in DIR (creates the ptys it needs)'))
+    .option('--broker <url>', 'the gateway broker to connect to (default: from the config)')
+    .option('--no-auto-stamp', 'sleeves do not stamp on their own when a grant arrives')
+    .action(run(runSim));
 
   const device = program.command('device').description('provision and list devices');
   common(device.command('add <id>').description('provision a device'))

@@ -21,6 +21,7 @@ import { genericHandler } from './generic.js';
 import { PROFILES } from '../registry/schema.js';
 import type { Feature, GatewayContext, GatewayEvents } from './feature.js';
 import { FEATURES } from './features.js';
+import { upstreamHealth } from '../sync/feature.js';
 
 export class Gateway {
   readonly metrics: Metrics;
@@ -142,6 +143,7 @@ export class Gateway {
       journal: st ? { records: st.size, pending: st.pending, full: st.full, lastError: st.lastError ?? null } : null,
       broker: this.broker?.started ? this.broker.stats() : null,
       checkpoint: cp ? { size: cp.size, ts: cp.ts } : null,
+      upstream: j ? upstreamHealth(j) : null,
     };
   }
 
