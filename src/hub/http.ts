@@ -15,7 +15,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Logger } from 'pino';
@@ -24,7 +23,7 @@ import type { JournalRecord } from '../store/types.js';
 import { COMMAND_NAME, GW_ID } from '../sync/protocol.js';
 import { exportGateway } from './export.js';
 import type { Hub } from './hub.js';
-import { tarDirectory } from './tar.js';
+import { tarStream } from '../store/tar.js';
 import type { HubRecord } from './store.js';
 
 const Time = Type.Optional(Type.String({ description: 'epoch ms or ISO 8601' }));
@@ -174,7 +173,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null): Http 
         rmSync(tmp, { recursive: true, force: true });
         throw badRequest((e as Error).message);
       }
-      const stream = Readable.from(tarDirectory(out));
+      const stream = tarStream(out);
       stream.once('close', () => rmSync(tmp, { recursive: true, force: true }));
       return reply
         .type('application/x-tar')

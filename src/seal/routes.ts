@@ -400,7 +400,7 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
     async (req, reply) => {
       const p = exportDir(req.params.id, reply);
       if (!p) return reply;
-      const { tarStream } = await import('./tar.js');
+      const { tarStream } = await import('../store/tar.js');
       return reply
         .type('application/x-tar')
         .header('content-disposition', `attachment; filename="${req.params.id}.tar"`)

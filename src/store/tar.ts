@@ -52,15 +52,18 @@ export function tarHeader(name: string, size: number, mtimeSec: number, mode = 0
   return h;
 }
 
-/** The directory as a tar stream, every entry under `root/`. Files are read in 64 KiB pieces. */
-export function tarStream(dir: string, root: string): Readable {
+/**
+ * The directory as a tar stream, every entry under `root/` (or at the top when root is ''),
+ * read in 64 KiB pieces. Serves evidence bundles of the gateway and exports of the hub.
+ */
+export function tarStream(dir: string, root = ''): Readable {
   const files = listFiles(dir);
   async function* gen(): AsyncGenerator<Buffer> {
     const chunk = Buffer.allocUnsafe(64 * 1024);
     for (const rel of files) {
       const p = join(dir, rel);
       const st = statSync(p);
-      yield tarHeader(posix.join(root, rel), st.size, st.mtimeMs / 1000);
+      yield tarHeader(root ? posix.join(root, rel) : rel, st.size, st.mtimeMs / 1000);
       const fd = openSync(p, 'r');
       try {
         let left = st.size;
