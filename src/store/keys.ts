@@ -4,7 +4,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A signing key with its C2SP identity. `name` is the checkpoint origin, e.g. `sealift/{gw}`. */
 export interface NoteSigner {
@@ -85,11 +85,19 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
  * never leaves a half-written key, and the first writer wins.
  */
 export function loadOrCreateKey(dataDir: string, name: string): NoteSigner {
-  const dir = join(dataDir, 'keys');
-  const file = join(dataDir, KEY_FILE);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return signerFromPrivateKey(name, loadOrCreatePrivateKey(dataDir, KEY_FILE));
+}
+
+/**
+ * The Ed25519 private key in `dir/relFile` (PKCS8 PEM), created on first use with mode 0600 in a
+ * 0700 folder; written to a temp file, fsynced and hard-linked into place, so a crash never
+ * leaves a half-written key and the first writer wins. Also serves the hub's key.
+ */
+export function loadOrCreatePrivateKey(dir: string, relFile: string): KeyObject {
+  const file = join(dir, relFile);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   try {
-    return readKey(file, name);
+    return readKey(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
@@ -110,20 +118,18 @@ export function loadOrCreateKey(dataDir: string, name: string): NoteSigner {
   } finally {
     unlinkSync(tmp);
   }
-  return readKey(file, name);
+  return readKey(file);
 }
 
-function readKey(file: string, name: string): NoteSigner {
+function readKey(file: string): KeyObject {
   const pem = readFileSync(file, 'utf8');
   // A key readable by others is not secret any more; at least stop it staying that way.
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-  let key: KeyObject;
   try {
-    key = createPrivateKey(pem);
+    return createPrivateKey(pem);
   } catch (e) {
     throw new Error(`${file}: not a PKCS8 private key (${(e as Error).message})`);
   }
-  return signerFromPrivateKey(name, key);
 }
 
 /** Sign `text` (must end in a newline): text ‖ "\n" ‖ "— name base64(keyid‖sig)\n". */
