@@ -19,7 +19,7 @@ describe('ModbusBus when the serial link is cut and restored', () => {
   it('reports misses while unplugged, reopens within 2 s of the port coming back and resumes polling (×2)', async () => {
     const model = new LiftModel({ auto: false, startFloor: 3 });
     const IDS = [1, 2];
-    // default reopen backoff (100 ms doubling, capped at 1 s)
+    // the bus opens the path with the shared ReconnectingPort: default backoff, path watched every 250 ms
     r = await rig({ slaves: IDS.map((id) => ({ id, registers: () => model.registers() })), bus: { baud: 19200, cycleMs: 200 } });
     await waitFor(() => IDS.every((id) => r!.readings(id).length >= 2), 5_000, 'first readings');
 

@@ -14,14 +14,16 @@
  *   timeout per cycle, usually nothing. Any answer (even an exception) puts a slave back in the cycle.
  * - A timeout timer that fires late because our own event loop stalled is extended once, so a
  *   busy gateway does not blame its slaves.
- * - The port reopens with backoff when it goes away; while it is closed every slave takes one
- *   'timeout' miss per cycle (no request can reach it), so a long unplug raises comm-lost.
+ * - The port (the shared `ReconnectingPort` of src/transport/serial/) reopens with backoff when it goes
+ *   away; while it is closed every slave takes one 'timeout' miss per cycle (no request can reach
+ *   it), so a long unplug raises comm-lost.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { encodeReadRequest, ResponseDecoder, rtuFrameTime, rtuReadTime, type ResponseResult } from '../../../devices/codec/modbus-rtu.js';
 import { LIFT_REGISTER_COUNT } from '../../../devices/lift-modbus.js';
 import { throttledWarn, type Logger } from '../../core/logger.js';
-import { SerialLink, type ModbusLink, type Parity } from './link.js';
+import { ReconnectingPort } from '../serial/port.js';
+import { linkFromPort, type ModbusLink, type Parity } from './link.js';
 
 export type MissKind = 'timeout' | 'exception' | 'crc';
 /** `poll`: read every cycle; `probe`: presumed dead, tried every `probeMs`. */
@@ -60,7 +62,7 @@ export interface ModbusBusOptions {
   /** Registers read; default 0x0000, 20 (the lift profile). */
   start?: number;
   count?: number;
-  /** Port reopen backoff (used when the bus builds its own SerialLink). */
+  /** Port reopen backoff (used when the bus opens `path` itself with the shared ReconnectingPort). */
   backoffMinMs?: number;
   backoffMaxMs?: number;
   /** Registers `sealift_modbus_*` metrics here when given (shared by all buses of the process). */
@@ -261,15 +263,19 @@ export class ModbusBus {
     if (opts.link) this.link = opts.link;
     else {
       if (!opts.path) throw new Error(`bus ${opts.name}: a path or a link is required`);
-      this.link = new SerialLink({
-        path: opts.path,
-        baud,
-        parity: opts.parity ?? 'none',
-        stopBits: opts.stopBits ?? 1,
-        backoffMinMs: opts.backoffMinMs,
-        backoffMaxMs: opts.backoffMaxMs,
-        log: opts.log,
-      });
+      this.link = linkFromPort(
+        new ReconnectingPort({
+          path: opts.path,
+          baudRate: baud,
+          dataBits: 8,
+          parity: opts.parity ?? 'none',
+          stopBits: opts.stopBits ?? 1,
+          initialBackoffMs: opts.backoffMinMs,
+          maxBackoffMs: opts.backoffMaxMs,
+          log: opts.log,
+          autoStart: false,
+        }),
+      );
     }
     this.metrics = opts.registry ? busMetrics(opts.registry) : null;
     this.warn = opts.log ? throttledWarn(opts.log) : null;
