@@ -5,8 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { Device } from '../src/registry/schema.js';
-import { SimMqttDevice } from './mqtt-device.js';
 import type { SimSecrets } from './secrets.js';
+import { LiftSite } from './lift/scenarios.js';
 import { startSimSeal, type SimSeal } from './seal/devices.js';
 import { autoStamp } from './seal/scenarios.js';
 
@@ -17,18 +17,21 @@ export interface SimulatorOptions {
   log: Logger;
   /** Sleeves stamp on their own whenever a grant arrives (the demo's keeper at the desk). */
   autoStamp?: boolean;
-  statusEveryMs?: number;
+  /** Every this many ms one lift goes through a fault scenario (0 = never; default 45 s). */
+  liftScenarioEveryMs?: number;
+  /** Lifts that behave like old ones (frequent door faults). */
+  oldLifts?: string[];
 }
 
 export class Simulator {
   readonly seals: SimSeal[] = [];
-  readonly mqttDevices: SimMqttDevice[] = [];
+  lifts?: LiftSite;
   private stops: (() => void)[] = [];
 
   constructor(private readonly opts: SimulatorOptions) {}
 
   get deviceIds(): string[] {
-    return [...this.seals.map((s) => s.id), ...this.mqttDevices.map((d) => d.id)];
+    return [...this.seals.map((s) => s.id), ...(this.lifts ? [...this.lifts.lifts.keys()] : [])];
   }
 
   async start(): Promise<void> {
@@ -40,20 +43,29 @@ export class Simulator {
           const seal = await startSimSeal(d, { brokerUrl: this.opts.brokerUrl, secret, log });
           this.seals.push(seal);
           if (this.opts.autoStamp !== false) this.stops.push(autoStamp(seal, { log }));
-        } else if (d.profile === 'lift-kit-mqtt' && secret) {
-          const dev = new SimMqttDevice({ id: d.id, secret, url: this.opts.brokerUrl, statusEveryMs: this.opts.statusEveryMs ?? 5000 });
-          await dev.start();
-          this.mqttDevices.push(dev);
         }
       } catch (err) {
         log.warn({ err, device: d.id }, 'could not simulate this device');
       }
+    }
+    // Lifts: controllers as Modbus slaves on pty buses (one per provisioned port), kits over MQTT.
+    if (this.opts.devices.some((d) => d.profile === 'lift-modbus' || d.profile === 'lift-kit-mqtt')) {
+      this.lifts = new LiftSite({
+        devices: this.opts.devices,
+        secrets: this.opts.secrets,
+        brokerUrl: this.opts.brokerUrl,
+        oldLifts: this.opts.oldLifts,
+        log,
+      });
+      await this.lifts.start();
+      const every = this.opts.liftScenarioEveryMs ?? 45_000;
+      if (every > 0) this.lifts.startScenarios({ everyMs: every, holdMs: 60_000 });
     }
     log.info({ devices: this.deviceIds.length }, 'simulator started');
   }
 
   async stop(): Promise<void> {
     for (const s of this.stops) s();
-    await Promise.all([...this.seals.map((s) => s.stop()), ...this.mqttDevices.map((d) => d.stop())]);
+    await Promise.all([...this.seals.map((s) => s.stop()), this.lifts?.stop()]);
   }
 }

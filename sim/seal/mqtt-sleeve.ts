@@ -1,7 +1,7 @@
 /**
  * `MqttSleeve`: a virtual 4G/Wi-Fi smart-seal sleeve speaking the MQTT model of DESIGN §5.2
  * through the same codec as the gateway (`devices/seal-mqtt.ts`: `encodeUp`, `decodeDown`). It
- * logs in like sim/mqtt-device.ts (clientId = username = device id, password = device secret) and
+ * logs in like a real device (clientId = username = device id, password = device secret) and
  * behaves like the serial `SimSleeve`:
  *
  *  - a random uint32 `boot` per power-up, a per-boot `seq` on every up message, HELLO on every

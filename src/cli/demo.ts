@@ -32,8 +32,23 @@ export function demoDevices(cfg: Config): Record<string, unknown>[] {
   return [
     { id: 'seal-1', profile: 'seal-mqtt', name: '村委会公章' },
     { id: 'seal-2', profile: 'seal-ssp1-serial', name: '党支部印章', port: demoTty(cfg, 'seal-2'), baud: 115200 },
-    { id: 'kit-1', profile: 'lift-kit-mqtt', name: '3号楼1单元电梯', ratedSpeed: 1000, floors: { lo: -1, hi: 11 } },
-    { id: 'kit-2', profile: 'lift-kit-mqtt', name: '3号楼2单元电梯', ratedSpeed: 1000, floors: { lo: -1, hi: 11 } },
+    // 12 controllers on two RS-485 buses (Modbus RTU), the street's renewed old lifts
+    ...Array.from({ length: 12 }, (_, i) => {
+      const bus = i < 6 ? 1 : 2;
+      const building = Math.floor(i / 2) + 1;
+      return {
+        id: `lift-${String(i + 1).padStart(2, '0')}`,
+        profile: 'lift-modbus',
+        name: `${building}号楼${(i % 2) + 1}单元电梯`,
+        port: demoTty(cfg, `bus${bus}`),
+        baud: 9600,
+        slave: (i % 6) + 1,
+        ratedSpeed: 1000,
+        floors: { lo: i % 3 === 0 ? -1 : 1, hi: 6 + (i % 4) * 3 },
+      };
+    }),
+    { id: 'kit-1', profile: 'lift-kit-mqtt', name: '7号楼1单元电梯', ratedSpeed: 1000, floors: { lo: -1, hi: 11 } },
+    { id: 'kit-2', profile: 'lift-kit-mqtt', name: '7号楼2单元电梯', ratedSpeed: 1000, floors: { lo: -1, hi: 11 } },
   ];
 }
 
@@ -70,6 +85,7 @@ export async function runDemo(opts: CommonOpts): Promise<number> {
     devices: gw.store.registry.devices(),
     secrets: readSimSecrets(cfg.data),
     log: child(log, 'sim'),
+    oldLifts: ['lift-03'],
   });
   await sim.start();
   const http = `http://${cfg.http.host}:${gw.httpPort}`;
@@ -88,7 +104,8 @@ export async function runDemo(opts: CommonOpts): Promise<number> {
       '',
       `  demo users (password "${DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => `${u.name} (${u.role})`).join(', ')}`,
       '  try: log in as wenshu and file a stamp request, approve it as shuji, watch the sleeve stamp,',
-      '       find the stamps and their photos as jiwei.',
+      '       find the stamps and their photos as jiwei; as weibao follow the lift faults the simulator',
+      '       injects (one every 45 s) from raise to close.',
       '',
       `  verify the journal:   npx sealift verify --data ${cfg.data}`,
       `  export evidence:      npx sealift export --data ${cfg.data} --out ./evidence`,

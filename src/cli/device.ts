@@ -54,9 +54,9 @@ export async function deviceList(opts: CommonOpts & { json?: boolean }): Promise
   return withStore(cfg, async ({ registry, db }) => {
     const devices = registry.devices().map((d) => {
       const last = db
-        .prepare('SELECT ts, kind FROM journal WHERE dev_id = ? ORDER BY seq DESC LIMIT 1')
+        .prepare("SELECT ts, kind FROM journal WHERE subject = ? AND kind <> 'config.change' ORDER BY seq DESC LIMIT 1")
         .get(d.id) as { ts: number; kind: string } | undefined;
-      return { ...d, lastSeen: last ? new Date(last.ts).toISOString() : null, lastRecord: last?.kind ?? null };
+      return { ...d, lastRecordAt: last ? new Date(last.ts).toISOString() : null, lastRecord: last?.kind ?? null };
     });
     if (opts.json) {
       process.stdout.write(JSON.stringify(devices, null, 2) + '\n');
@@ -71,9 +71,9 @@ export async function deviceList(opts: CommonOpts & { json?: boolean }): Promise
       d.profile,
       d.port ? `${d.port}${d.slave ? `#${d.slave}` : ''}` : 'mqtt',
       d.name ?? '',
-      d.lastSeen ?? 'never',
+      d.lastRecordAt ? `${d.lastRecordAt.slice(0, 19).replace('T', ' ')}Z ${d.lastRecord}` : 'nothing yet',
     ]);
-    const head = ['ID', 'PROFILE', 'LINK', 'NAME', 'LAST SEEN'];
+    const head = ['ID', 'PROFILE', 'LINK', 'NAME', 'LAST RECORD'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
     return 0;
