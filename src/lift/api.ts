@@ -165,6 +165,19 @@ export function registerLiftApi(http: Http, auth: Auth, service: LiftService, op
   );
 
   http.get(
+    '/api/lifts/targets',
+    {
+      schema: {
+        tags,
+        summary: 'The times a fault case is judged against: response and arrival targets, escalation of unacknowledged critical faults (s)',
+        response: { 200: Type.Object({ responseSec: Type.Number(), arrivalSec: Type.Number(), escalateAfterSec: Type.Number() }) },
+      },
+      preHandler: read,
+    },
+    async () => ({ ...service.cfg.targets, escalateAfterSec: service.cfg.escalateAfterSec }),
+  );
+
+  http.get(
     '/api/lifts/stream',
     {
       schema: {

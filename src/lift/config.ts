@@ -118,6 +118,21 @@ export const LiftConfigSchema = Type.Object(
       default: 180,
       description: 'A critical fault nobody acknowledged within this time is escalated to the escalation contacts (s).',
     }),
+    targets: Type.Object(
+      {
+        responseSec: Type.Number({
+          exclusiveMinimum: 0,
+          default: 180,
+          description: 'Response target: a fault should be acknowledged within this time (s); the fault pages show each case against it.',
+        }),
+        arrivalSec: Type.Number({
+          exclusiveMinimum: 0,
+          default: 900,
+          description: 'Arrival target: a technician should be on site within this time (s): 900 (15 min) in urban areas, 1800 (30 min) elsewhere.',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     contacts: Type.Object(
       {
         primary: Type.Array(Contact, { default: [], description: 'Maintenance firm on duty: named in every fault alert.' }),

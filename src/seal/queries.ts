@@ -309,3 +309,17 @@ export function drillDown(db: Database, id: string) {
 export function photoOwnedBy(db: Database, sha256: string, user: string): boolean {
   return db.prepare('SELECT 1 FROM seal_stamps WHERE photo = ? AND requester = ? LIMIT 1').get(sha256, user) !== undefined;
 }
+
+export interface PersonView {
+  name: string;
+  displayName: string | null;
+  role: string;
+}
+
+/** The people who appear on requests and decisions (keepers and approvers), for their names on the pages. */
+export function sealPeople(db: Database): PersonView[] {
+  return (db.prepare("SELECT spec FROM users WHERE role IN ('keeper', 'approver') ORDER BY role DESC, name").all() as { spec: string }[]).map((r) => {
+    const u = JSON.parse(r.spec) as { name: string; role: string; displayName?: string };
+    return { name: u.name, displayName: u.displayName ?? null, role: u.role };
+  });
+}

@@ -37,7 +37,7 @@ import {
   StampView,
   WithdrawBody,
 } from './model.js';
-import { approverQueue, drillDown, getRequest, grantView, listRequests, photoOwnedBy, searchAnomalies, searchStamps } from './queries.js';
+import { approverQueue, drillDown, getRequest, grantView, listRequests, photoOwnedBy, sealPeople, searchAnomalies, searchStamps } from './queries.js';
 import type { SealService } from './service.js';
 import { isProblem, parseTimeInput, type Problem } from './workflow.js';
 
@@ -109,6 +109,19 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
       if (isProblem(r)) return fail(req, reply, r, 'seal.break-glass');
       return reply.status(201).send(getRequest(db, r.id)!);
     },
+  );
+
+  http.get(
+    '/api/seal/people',
+    {
+      schema: {
+        tags: TAG,
+        summary: 'Keepers and approvers: user name, display name and role (names on the pages, the person filter of the stamp log)',
+        response: { 200: Type.Object({ people: Type.Array(Type.Object({ name: Type.String(), displayName: Type.Union([Type.String(), Type.Null()]), role: Type.String() })) }) },
+      },
+      preHandler: auth.require('keeper', 'approver', 'inspector'),
+    },
+    async () => ({ people: sealPeople(db) }),
   );
 
   // -------------------------------------------------------------------------------------------

@@ -108,10 +108,18 @@ describe('live state', () => {
     expect((await weibao.get('/api/lifts/stats?month=2025-13')).status).toBe(400);
   });
 
+  it('names the targets a fault case is judged against (response, arrival, escalation)', async () => {
+    const r = await weibao.get('/api/lifts/targets');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ responseSec: 180, arrivalSec: 900, escalateAfterSec: 2 });
+    expect((await admin.get('/api/lifts/targets')).status).toBe(200);
+    expect((await jiwei.get('/api/lifts/targets')).status).toBe(403);
+  });
+
   it('describes every lift route in the OpenAPI document', async () => {
     const r = await weibao.get('/api/docs/json');
     const paths = Object.keys(r.body.paths);
-    for (const p of ['/api/lifts', '/api/lifts/stream', '/api/lifts/faults', '/api/lifts/faults/{faultId}', '/api/lifts/faults/{faultId}/steps', '/api/lifts/stats', '/api/lifts/repeat-faults', '/api/lifts/worst', '/api/lifts/maintenance', '/api/lifts/maintenance/visits', '/api/lifts/{id}/maintenance/visits', '/api/lifts/maintenance/visits/{visitId}/close']) {
+    for (const p of ['/api/lifts', '/api/lifts/stream', '/api/lifts/targets', '/api/lifts/faults', '/api/lifts/faults/{faultId}', '/api/lifts/faults/{faultId}/steps', '/api/lifts/stats', '/api/lifts/repeat-faults', '/api/lifts/worst', '/api/lifts/maintenance', '/api/lifts/maintenance/visits', '/api/lifts/{id}/maintenance/visits', '/api/lifts/maintenance/visits/{visitId}/close']) {
       expect(paths, p).toContain(p);
     }
   });

@@ -22,6 +22,7 @@ describe('lift configuration', () => {
     expect(c).toMatchObject({ escalateAfterSec: 180, ratedSpeedMmS: 1000, webhooks: [], contacts: { primary: [], escalation: [] }, lifts: {} });
     expect(c.maintenance).toMatchObject({ checkCron: '0 8 * * *', intervalDays: { half_monthly: 15, quarterly: 90, half_yearly: 180, yearly: 365 } });
     expect(c.repeat).toEqual({ shortDays: 7, shortCount: 3, longDays: 30, longCount: 5 });
+    expect(c.targets).toEqual({ responseSec: 180, arrivalSec: 900 });
   });
 
   it('takes environment overrides and per-lift overrides without filling their defaults', () => {

@@ -163,7 +163,9 @@ describe.each(['phone', 'desktop'] as ViewportName[])('shared UI pieces on a %s'
     await dialog.getByRole('button', { name: '取消' }).click();
     await page.getByRole('status').filter({ hasText: '已取消' }).waitFor();
     await page.getByRole('button', { name: '危险操作' }).click();
+    await dialog.waitFor();
     await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached', timeout: 5000 });
     expect(await dialog.count()).toBe(0);
     await page.getByRole('button', { name: '危险操作' }).click();
     await dialog.getByRole('button', { name: '确认' }).click();

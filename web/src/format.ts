@@ -89,3 +89,34 @@ export function formatDuration(ms: number): string {
   if (h < 48) return t('duration.hm', { h, m: m % 60 });
   return t('duration.dh', { d: Math.floor(h / 24), h: h % 24 });
 }
+
+/** The wall-clock time of `ms` in the site's zone as epoch ms of the same wall time in UTC (for offsets). */
+function wallAsUtc(ms: number): number {
+  const p = parts(formatters.dateTime, ms);
+  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour) % 24, Number(p.minute), Number(p.second));
+}
+
+/** "2025-11-22T09:30" for an <input type="datetime-local">, in the site's zone. */
+export function toDateTimeInput(ms: number): string {
+  const p = parts(formatters.dateTime, ms);
+  return `${p.year}-${p.month}-${p.day}T${p.hour === '24' ? '00' : p.hour}:${p.minute}`;
+}
+
+/** "2025-11-22" for an <input type="date">, in the site's zone. */
+export function toDateInput(ms: number): string {
+  return formatDate(ms);
+}
+
+/**
+ * The instant of a wall-clock time in the site's zone: "2025-11-22T09:30" (datetime-local) or
+ * "2025-11-22" (a date: its midnight). NaN when unreadable.
+ */
+export function fromZonedInput(value: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value.trim());
+  if (!m) return NaN;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  // first guess with the offset at the wall time read as UTC, then once more at the result (zone changes)
+  let ms = wall - (wallAsUtc(wall) - wall);
+  ms = wall - (wallAsUtc(ms) - ms);
+  return ms;
+}

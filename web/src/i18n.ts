@@ -4,6 +4,9 @@
  * dictionary is typed against the Chinese one, so a key missing in either fails the build.
  */
 
+import { sealEn, sealZh } from './i18n-seal.js';
+import { liftEn, liftZh } from './i18n-lift.js';
+
 export type Lang = 'zh' | 'en';
 
 const zh = {
@@ -218,16 +221,10 @@ const zh = {
   'soon.badge': '即将上线',
   'soon.lead': '此页面正在建设中。上线后，这里将提供：',
   'soon.note': '在此之前，此页面不显示任何数据。',
-  'soon.keeper.requests': '提交用印申请（选择印章、事项类型、文件标题、用印次数、用印时段）|实时查看我的申请及其审批状态|撤回尚未使用的申请',
-  'soon.approver.pending': '待审批的用印申请，以及作出决定所需的全部信息|批准，或填写理由后驳回|撤销已批准的授权',
-  'soon.approver.seals': '每枚印章的实时状态：是否上锁、电量、是否在线|远程锁定印章',
-  'soon.inspector.logs': '按日期、印章、人员、事项、异常、非工作时间检索用印记录|从申请逐级查看审批、每次盖章及其照片',
-  'soon.inspector.anomalies': '异常列表及各类异常的次数|每条异常关联的申请和盖章记录',
-  'soon.inspector.verify': '导出可校验的数据包或 CSV 表格|日志校验状态：最近的检查点、上级平台最近的回执|校验结果：“完整，未被篡改”或指出哪条记录有问题',
-  'soon.maintainer.board': '所有电梯的实时看板：楼层、运行方向、门状态、运行模式、是否在线、故障标记',
-  'soon.maintainer.faults': '故障时间线|确认、派工、到场、修复、误报等操作|与 3 分钟响应、15/30 分钟到场目标对比的用时',
-  'soon.maintainer.stats': '每部电梯的月度故障统计图表|重复发生的故障',
-  'soon.maintainer.schedule': '维保日历（每 15 天一次）|即将到期和已逾期的维保',
+  // the seal pages (keeper, approver, inspector): i18n-seal.ts
+  ...sealZh,
+  // the maintainer pages (lift board, faults, statistics, maintenance plan): i18n-lift.ts
+  ...liftZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -428,20 +425,8 @@ const en: Record<Key, string> = {
   'soon.badge': 'Coming soon',
   'soon.lead': 'This page is being built. When it is ready, it will offer:',
   'soon.note': 'Until then, this page shows no data.',
-  'soon.keeper.requests':
-    'File a stamp request (seal, matter type, document title, number of stamps, time window)|See my requests and their approval state live|Withdraw a request not yet used',
-  'soon.approver.pending': 'The stamp requests waiting for you, with everything needed to decide|Approve, or reject with a reason|Revoke a grant',
-  'soon.approver.seals': 'Each seal live: locked or not, battery, online|Lock a seal remotely',
-  'soon.inspector.logs':
-    'Search stamp logs by date, seal, person, matter, anomaly, out of hours|Drill down from a request to its approval, each stamp and its photo',
-  'soon.inspector.anomalies': 'The anomalies and how often each kind occurred|The request and stamps behind each anomaly',
-  'soon.inspector.verify':
-    'Export a verifiable bundle or a CSV table|The log’s verification state: last checkpoint, last hub receipt|The result in plain words: “complete, not tampered with”, or which record fails',
-  'soon.maintainer.board': 'A live board of all lifts: floor, direction, door, mode, online, fault badges',
-  'soon.maintainer.faults':
-    'The fault timeline|Acknowledge, dispatch, arrived, resolved, false alarm|Elapsed times against the 3-minute response and 15/30-minute arrival targets',
-  'soon.maintainer.stats': 'Monthly fault statistics per lift, as charts|Repeat faults',
-  'soon.maintainer.schedule': 'The maintenance calendar (every 15 days)|Visits due soon and overdue',
+  ...sealEn,
+  ...liftEn,
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { zh, en };

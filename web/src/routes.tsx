@@ -10,7 +10,16 @@ import type { IconName } from './ui/index.js';
 import { DevicesPage } from './pages/admin-devices.js';
 import { UsersPage } from './pages/admin-users.js';
 import { ConfigPage } from './pages/admin-config.js';
-import { ComingSoon } from './pages/coming-soon.js';
+import { KeeperRequestPage, KeeperRequestsPage } from './pages/keeper-requests.js';
+import { ApproverPendingPage, ApproverRequestPage } from './pages/approver-pending.js';
+import { ApproverSealsPage } from './pages/approver-seals.js';
+import { InspectorRequestPage, StampLogPage } from './pages/inspector-logs.js';
+import { AnomaliesPage } from './pages/inspector-anomalies.js';
+import { VerifyPage } from './pages/inspector-verify.js';
+import { LiftBoardPage, LiftDetailPage } from './pages/lift-board.js';
+import { FaultDetailPage, FaultsPage } from './pages/lift-faults.js';
+import { StatsPage } from './pages/lift-stats.js';
+import { SchedulePage } from './pages/lift-schedule.js';
 import { UiGallery } from './pages/ui-gallery.js';
 
 export interface RouteDef {
@@ -26,19 +35,24 @@ export interface RouteDef {
 
 export const ROUTES: RouteDef[] = [
   // 文书 (seal keeper)
-  { path: '/keeper/requests', label: 'nav.keeper.requests', icon: 'seal', roles: ['keeper'], nav: true, render: () => <ComingSoon label="nav.keeper.requests" items="soon.keeper.requests" icon="seal" /> },
-  // 书记 (approver)
-  { path: '/approver/pending', label: 'nav.approver.pending', icon: 'pending', roles: ['approver'], nav: true, render: () => <ComingSoon label="nav.approver.pending" items="soon.approver.pending" icon="pending" /> },
-  { path: '/approver/seals', label: 'nav.approver.seals', icon: 'lock', roles: ['approver'], nav: true, render: () => <ComingSoon label="nav.approver.seals" items="soon.approver.seals" icon="lock" /> },
-  // 纪检监察 (inspector)
-  { path: '/inspector/logs', label: 'nav.inspector.logs', icon: 'search', roles: ['inspector'], nav: true, render: () => <ComingSoon label="nav.inspector.logs" items="soon.inspector.logs" icon="search" /> },
-  { path: '/inspector/anomalies', label: 'nav.inspector.anomalies', icon: 'alert', roles: ['inspector'], nav: true, render: () => <ComingSoon label="nav.inspector.anomalies" items="soon.inspector.anomalies" icon="alert" /> },
-  { path: '/inspector/verify', label: 'nav.inspector.verify', icon: 'fileCheck', roles: ['inspector'], nav: true, render: () => <ComingSoon label="nav.inspector.verify" items="soon.inspector.verify" icon="fileCheck" /> },
+  { path: '/keeper/requests', label: 'nav.keeper.requests', icon: 'seal', roles: ['keeper'], nav: true, render: () => <KeeperRequestsPage /> },
+  { path: '/keeper/requests/:id', label: 'nav.keeper.requests', icon: 'seal', roles: ['keeper'], render: (p) => <KeeperRequestPage id={p.id!} /> },
+  // 书记 (approver); they also read the stamp log, anomalies and verification (DESIGN §7)
+  { path: '/approver/pending', label: 'nav.approver.pending', icon: 'pending', roles: ['approver'], nav: true, render: () => <ApproverPendingPage /> },
+  { path: '/approver/pending/:id', label: 'nav.approver.pending', icon: 'pending', roles: ['approver'], render: (p) => <ApproverRequestPage id={p.id!} /> },
+  { path: '/approver/seals', label: 'nav.approver.seals', icon: 'lock', roles: ['approver'], nav: true, render: () => <ApproverSealsPage /> },
+  // 纪检监察 (inspector), and approvers
+  { path: '/inspector/logs', label: 'nav.inspector.logs', icon: 'search', roles: ['inspector', 'approver'], nav: true, render: () => <StampLogPage /> },
+  { path: '/inspector/logs/:id', label: 'nav.inspector.logs', icon: 'search', roles: ['inspector', 'approver'], render: (p) => <InspectorRequestPage id={p.id!} /> },
+  { path: '/inspector/anomalies', label: 'nav.inspector.anomalies', icon: 'alert', roles: ['inspector', 'approver'], nav: true, render: () => <AnomaliesPage /> },
+  { path: '/inspector/verify', label: 'nav.inspector.verify', icon: 'fileCheck', roles: ['inspector', 'approver'], nav: true, render: () => <VerifyPage /> },
   // 维保 (maintainer)
-  { path: '/maintainer/board', label: 'nav.maintainer.board', icon: 'lift', roles: ['maintainer'], nav: true, render: () => <ComingSoon label="nav.maintainer.board" items="soon.maintainer.board" icon="lift" /> },
-  { path: '/maintainer/faults', label: 'nav.maintainer.faults', icon: 'wrench', roles: ['maintainer'], nav: true, render: () => <ComingSoon label="nav.maintainer.faults" items="soon.maintainer.faults" icon="wrench" /> },
-  { path: '/maintainer/stats', label: 'nav.maintainer.stats', icon: 'chart', roles: ['maintainer'], nav: true, render: () => <ComingSoon label="nav.maintainer.stats" items="soon.maintainer.stats" icon="chart" /> },
-  { path: '/maintainer/schedule', label: 'nav.maintainer.schedule', icon: 'calendar', roles: ['maintainer'], nav: true, render: () => <ComingSoon label="nav.maintainer.schedule" items="soon.maintainer.schedule" icon="calendar" /> },
+  { path: '/maintainer/board', label: 'nav.maintainer.board', icon: 'lift', roles: ['maintainer'], nav: true, render: () => <LiftBoardPage /> },
+  { path: '/maintainer/board/:id', label: 'nav.maintainer.board', icon: 'lift', roles: ['maintainer'], render: (p) => <LiftDetailPage id={p.id!} /> },
+  { path: '/maintainer/faults', label: 'nav.maintainer.faults', icon: 'wrench', roles: ['maintainer'], nav: true, render: () => <FaultsPage /> },
+  { path: '/maintainer/faults/:id', label: 'nav.maintainer.faults', icon: 'wrench', roles: ['maintainer'], render: (p) => <FaultDetailPage id={p.id!} /> },
+  { path: '/maintainer/stats', label: 'nav.maintainer.stats', icon: 'chart', roles: ['maintainer'], nav: true, render: () => <StatsPage /> },
+  { path: '/maintainer/schedule', label: 'nav.maintainer.schedule', icon: 'calendar', roles: ['maintainer'], nav: true, render: () => <SchedulePage /> },
   // 管理员 (admin)
   { path: '/admin/devices', label: 'nav.admin.devices', icon: 'device', roles: ['admin'], nav: true, render: () => <DevicesPage /> },
   { path: '/admin/users', label: 'nav.admin.users', icon: 'users', roles: ['admin'], nav: true, render: () => <UsersPage /> },

@@ -7,8 +7,10 @@ import { t } from '../i18n.js';
 import {
   Ago,
   Badge,
+  BarChart,
   Button,
   Card,
+  CheckList,
   confirmDialog,
   DataTable,
   Elapsed,
@@ -21,6 +23,7 @@ import {
   Notice,
   NumberInput,
   Page,
+  Segmented,
   Select,
   Stat,
   Stats,
@@ -53,6 +56,8 @@ export function UiGallery() {
       return out;
     },
   );
+  const [seg, setSeg] = useState<'a' | 'b' | 'c'>('a');
+  const [ticked, setTicked] = useState<string[]>(['A']);
   const rows: Row[] = [
     { id: 'A-01', state: 'ok', at: now - 3 * 60_000 },
     { id: 'A-02', state: 'warn', at: now - 2 * 3600_000 },
@@ -151,6 +156,35 @@ export function UiGallery() {
           </Button>
         </Form>
       </Card>
+      <div class="grid-2 gallery-pair">
+        <Card title={t('gallery.chart')}>
+          <BarChart
+            label={t('gallery.chart')}
+            bars={[
+              { label: 'A', value: 7, tone: 'critical' },
+              { label: 'B', value: 4, tone: 'warn' },
+              { label: 'C', value: 2 },
+              { label: 'D', value: 1, tone: 'muted' },
+            ]}
+            target={{ value: 5, label: 'target 5' }}
+          />
+        </Card>
+        <Card title={t('gallery.choices')}>
+          <div class="row-wrap">
+            <Segmented
+              label={t('gallery.choices')}
+              value={seg}
+              onValue={setSeg}
+              options={[
+                { value: 'a', label: 'A', count: 3 },
+                { value: 'b', label: 'B', count: 0 },
+                { value: 'c', label: 'C' },
+              ]}
+            />
+          </div>
+          <CheckList id="gallery-checks" legend={t('gallery.choices')} items={['A', 'B', 'C']} checked={ticked} onChange={setTicked} />
+        </Card>
+      </div>
       <Card flush title={t('gallery.table')}>
         <DataTable<Row>
           label={t('gallery.table')}

@@ -29,7 +29,12 @@ export interface SubmitState<R> {
   clear: () => void;
 }
 
-export function useSubmit<R>(action: () => Promise<R>, validate?: () => Record<string, string>): SubmitState<R> {
+export function useSubmit<R>(
+  action: () => Promise<R>,
+  validate?: () => Record<string, string>,
+  /** Field messages for an API error (default: fieldErrors, the schema's `invalid_request`). */
+  fieldsOf: (e: unknown) => Record<string, string> = fieldErrors,
+): SubmitState<R> {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [fields, setFields] = useState<Record<string, string>>({});
@@ -52,7 +57,7 @@ export function useSubmit<R>(action: () => Promise<R>, validate?: () => Record<s
       setResult(r);
       return r;
     } catch (e) {
-      const fe = fieldErrors(e);
+      const fe = fieldsOf(e);
       setFields(fe);
       setError(e);
       return undefined;

@@ -122,6 +122,34 @@ const ICONS = {
       <path d="M12 7v5l3.2 2" />
     </>
   ),
+  download: () => <path d="M12 4v11M7.5 10.5 12 15l4.5-4.5M5 20h14" />,
+  unlock: () => (
+    <>
+      <rect x="5" y="11" width="14" height="10" rx="2" />
+      <path d="M8 11V7.5a4 4 0 0 1 7.7-1.5" />
+    </>
+  ),
+  battery: () => (
+    <>
+      <rect x="2.5" y="7.5" width="17" height="9" rx="2" />
+      <path d="M22 10.5v3M6 10.5v3M9.5 10.5v3" />
+    </>
+  ),
+  image: () => (
+    <>
+      <rect x="3" y="4.5" width="18" height="15" rx="2" />
+      <circle cx="8.5" cy="9.5" r="1.6" />
+      <path d="M21 16l-5-5-9 8.5" />
+    </>
+  ),
+  chevronLeft: () => <path d="M15 6l-6 6 6 6" />,
+  chevronRight: () => <path d="M9 6l6 6-6 6" />,
+  emergency: () => (
+    <>
+      <path d="M12 3.5 2.8 19.5h18.4z" />
+      <path d="M12 9.5v4.5M12 16.8v.1" />
+    </>
+  ),
 } satisfies Record<string, () => JSX.Element>;
 
 export type IconName = keyof typeof ICONS;
