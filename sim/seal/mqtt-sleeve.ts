@@ -9,19 +9,19 @@
  *  - GRANT / REVOKE / LOCK / TIME on `dev/{id}/down/*`, confirmed with `up/ack {ack: <command id>}`
  *    (a repeated command id is confirmed again, not applied twice);
  *  - never stamps without a live grant (unless `stampWithoutGrant`, or `bypass` on one stamp);
- *  - every stamp takes a photo (JPEG-looking bytes) uploaded to `up/photo` right after the stamp;
+ *  - every stamp takes a photo (a real JPEG, see photo.ts) uploaded to `up/photo` right after the stamp;
  *  - up messages go out one at a time, in order, from a bounded outbox (flash-backed: it survives
  *    power loss and disconnection), each removed only after its PUBACK — i.e. after the gateway
  *    committed it. `goOffline()` / `goOnline()` cut and restore the network; what happens
  *    meanwhile is buffered and delivered in order on reconnect.
  */
 import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { decodeDown, encodeUp, type SealMqttCommand } from '../../devices/seal-mqtt.js';
 import type { AlarmKind, SealEvent } from '../../devices/seal-ssp1-serial.js';
 import { CLOCK_RESET_MS, type SleeveGrant, type StampRefusal } from './sleeve.js';
+import { simulatedPhoto } from './photo.js';
 
 export interface MqttSleeveOptions {
   id: string;
@@ -403,16 +403,12 @@ export class MqttSleeve extends EventEmitter<MqttSleeveEvents> {
   }
 
   private takePhoto(): { sha256: string; bytes: Buffer } {
-    const len = 2048 + Math.floor(this.rand() * 2048);
-    const bytes = Buffer.allocUnsafe(len);
-    for (let i = 0; i < len; i++) bytes[i] = Math.floor(this.rand() * 256);
-    bytes[0] = 0xff;
-    bytes[1] = 0xd8;
-    bytes[len - 2] = 0xff;
-    bytes[len - 1] = 0xd9;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const { sha256, bytes } = simulatedPhoto(
+      `sealift sim ${this.opts.id} stamp ${this._counter + 1} at ${new Date(this.now()).toISOString()} #${Math.floor(this.rand() * 2 ** 32)}`,
+    );
     this.photos.set(sha256, bytes);
-    while (this.photos.size > 256) this.photos.delete(this.photos.keys().next().value!);
+    const limit = 256;
+    while (this.photos.size > limit) this.photos.delete(this.photos.keys().next().value!);
     return { sha256, bytes };
   }
 

@@ -34,7 +34,6 @@
  * `clock` replaces Date.now as the sleeve's time base (an accelerated clock shared with the gateway).
  */
 import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { Ssp1Decoder } from '../../devices/codec/ssp1.js';
@@ -46,6 +45,7 @@ import {
   type SealSerialEvent,
 } from '../../devices/seal-ssp1-serial.js';
 import { ReconnectingPort } from '../../src/transport/serial/port.js';
+import { simulatedPhoto } from './photo.js';
 
 /** 2017-01-01T00:00:00Z: where a sleeve's clock restarts after a power loss. */
 export const CLOCK_RESET_MS = Date.UTC(2017, 0, 1);
@@ -445,15 +445,9 @@ export class SimSleeve extends EventEmitter<SleeveEvents> {
   }
 
   private takePhoto(): { sha256: string; bytes: Buffer } {
-    const len = 2048 + Math.floor(this.rand() * 2048);
-    const bytes = Buffer.allocUnsafe(len);
-    for (let i = 0; i < len; i++) bytes[i] = Math.floor(this.rand() * 256);
-    // looks like a JPEG: SOI … EOI
-    bytes[0] = 0xff;
-    bytes[1] = 0xd8;
-    bytes[len - 2] = 0xff;
-    bytes[len - 1] = 0xd9;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const { sha256, bytes } = simulatedPhoto(
+      `sealift sim ${this.opts.id} stamp ${this._counter + 1} at ${new Date(this.now()).toISOString()} #${Math.floor(this.rand() * 2 ** 32)}`,
+    );
     this.photos.set(sha256, bytes);
     const limit = this.opts.photoLimit ?? 256;
     while (this.photos.size > limit) this.photos.delete(this.photos.keys().next().value!);
