@@ -1,6 +1,6 @@
 /** Shared helpers of the benchmarks: timing, MQTT load, temp dirs, result lines. */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus, totalmem } from 'node:os';
+import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 
@@ -26,6 +26,9 @@ export function line(r: Result): string {
 export function machine(): string {
   return `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
 }
+
+/** The 1-minute load average: how busy the machine was besides the benchmark. */
+export const load = (): string => loadavg()[0]!.toFixed(1);
 
 export function tmp(prefix = 'sealift-bench-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -87,4 +90,11 @@ export async function mqttLoad(opts: {
   const secs = (now() - t0) / 1000;
   await Promise.all(clients.map((c) => c.endAsync()));
   return (opts.devices.length * opts.perDevice) / secs;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

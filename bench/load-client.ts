@@ -5,13 +5,13 @@
  */
 import { mqttLoad } from './lib.js';
 
-type Job = Parameters<typeof mqttLoad>[0] extends infer J ? Omit<J & object, 'topic' | 'payload'> & { kind: 'seal-status' } : never;
+type Job = Parameters<typeof mqttLoad>[0] extends infer J ? Omit<J & object, 'topic' | 'payload'> & { kind: 'seal-status'; boot?: number } : never;
 
 process.once('message', (job: Job) => {
   const topic = (id: string) => `dev/${id}/up/status`;
   const payload = (_id: string, seq: number) =>
-    JSON.stringify({ seq, boot: 1, battery: 87, locked: true, sleeveClosed: true, sealPresent: true, time: Date.now() });
-  mqttLoad({ ...job, topic, payload }).then(
+    JSON.stringify({ seq, boot: job.boot ?? 1, battery: 87, locked: true, sleeveClosed: true, sealPresent: true, time: Date.now() });
+  mqttLoad({ url: job.url, devices: job.devices, perDevice: job.perDevice, window: job.window, topic, payload }).then(
     (rate) => process.send!({ rate }, () => process.exit(0)),
     (err: unknown) => process.send!({ error: String(err) }, () => process.exit(1)),
   );

@@ -87,6 +87,9 @@ export interface WebhookOutboxDeps {
   now?: () => number;
 }
 
+/** Alert-free records the stored cursor may lag behind (re-read after a crash). */
+const CURSOR_LAG = 10_000;
+
 function metric<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
 }
@@ -164,9 +167,9 @@ export class WebhookOutbox {
     if (!cur) {
       // first run: alerts start now, history is not replayed to receivers
       this.st.setCursor.run(this.deps.journal.size);
-      this.nextSeq = this.deps.journal.size;
+      this.nextSeq = this.storedSeq = this.deps.journal.size;
     } else {
-      this.nextSeq = cur.next_seq;
+      this.nextSeq = this.storedSeq = cur.next_seq;
       const missed = this.catchUp(this.deps.journal.size);
       if (missed > 0) this.deps.log.info({ from: cur.next_seq, records: missed }, 'webhook outbox caught up with the journal');
     }
@@ -188,13 +191,23 @@ export class WebhookOutbox {
     return missed.length;
   }
 
-  /** The next journal seq whose alert is still to be queued (persisted with the queue). */
+  /** The next journal seq whose alert is still to be queued. */
   private nextSeq = 0;
+  /** The cursor as stored in lift_webhook_cursor (≤ nextSeq; see take). */
+  private storedSeq = 0;
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    if (this.storedSeq !== this.nextSeq) {
+      try {
+        this.st.setCursor.run(this.nextSeq);
+        this.storedSeq = this.nextSeq;
+      } catch (err) {
+        this.deps.log.warn({ err }, 'could not store the webhook cursor (it is re-read from the journal at the next start)');
+      }
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const c of this.inflight.values()) c.abort();
@@ -215,32 +228,43 @@ export class WebhookOutbox {
     };
   }
 
-  /** Queue the alerts of these committed records and move the cursor past them, atomically. */
+  /**
+   * Queue the alerts of these committed records and move the cursor past them, atomically. Records
+   * that raise no alert (nearly all of them) cost no write: the stored cursor only moves with
+   * queued rows, or every CURSOR_LAG records, or on stop — a crash then re-reads at most that many
+   * alert-free records. (A write per commit would add a second fsync to every journal commit.)
+   */
   private take(records: JournalRecord[]): void {
     if (records.length === 0) return;
     const hooks = this.deps.cfg.webhooks;
     const now = this.now();
-    let added = 0;
-    this.db.transaction(() => {
-      for (const rec of records) {
-        let alert: WebhookAlert | null = null;
-        try {
-          alert = this.deps.alertOf(rec);
-        } catch (err) {
-          this.deps.log.error({ err, seq: rec.seq }, 'building a lift alert failed');
-        }
-        if (!alert) continue;
-        const body = JSON.stringify(alert);
-        for (const h of hooks) {
-          if (h.events && !h.events.includes(alert.event)) continue;
-          if (h.minSeverity && alert.severity && severityRank(alert.severity) < severityRank(h.minSeverity)) continue;
-          this.st.insert.run(h.url, alert.event, alert.id, body, now, now);
-          added++;
-        }
+    const rows: [string, string, string, string][] = [];
+    for (const rec of records) {
+      let alert: WebhookAlert | null = null;
+      try {
+        alert = this.deps.alertOf(rec);
+      } catch (err) {
+        this.deps.log.error({ err, seq: rec.seq }, 'building a lift alert failed');
       }
-      this.st.setCursor.run(records[records.length - 1]!.seq + 1);
+      if (!alert) continue;
+      const body = JSON.stringify(alert);
+      for (const h of hooks) {
+        if (h.events && !h.events.includes(alert.event)) continue;
+        if (h.minSeverity && alert.severity && severityRank(alert.severity) < severityRank(h.minSeverity)) continue;
+        rows.push([h.url, alert.event, alert.id, body]);
+      }
+    }
+    const next = records[records.length - 1]!.seq + 1;
+    if (rows.length === 0 && next - this.storedSeq < CURSOR_LAG) {
+      this.nextSeq = next;
+      return;
+    }
+    this.db.transaction(() => {
+      for (const [url, event, id, body] of rows) this.st.insert.run(url, event, id, body, now, now);
+      this.st.setCursor.run(next);
     })();
-    this.nextSeq = records[records.length - 1]!.seq + 1;
+    this.nextSeq = this.storedSeq = next;
+    const added = rows.length;
     if (added === 0) return;
     this.count += added;
     this.enforceBound();

@@ -310,11 +310,11 @@ export class SealService {
   }
 
   request(id: string): RequestRow | undefined {
-    return this.db.prepare<[string], RequestRow>('SELECT * FROM seal_requests WHERE id = ?').get(id);
+    return this.q('SELECT * FROM seal_requests WHERE id = ?').get(id) as RequestRow | undefined;
   }
 
   grant(id: string): GrantRow | undefined {
-    return this.db.prepare<[string], GrantRow>('SELECT * FROM seal_grants WHERE id = ?').get(id);
+    return this.q('SELECT * FROM seal_grants WHERE id = ?').get(id) as GrantRow | undefined;
   }
 
   /** The sleeve's row of the projection; cached until the next committed record about the seal. */
@@ -327,7 +327,8 @@ export class SealService {
   private readonly rowCache = new Map<string, DeviceRow | null>();
 
   private liveGrants(seal: string): GrantRow[] {
-    return this.db.prepare<[string], GrantRow>("SELECT * FROM seal_grants WHERE seal = ? AND state IN ('sent', 'acked') ORDER BY seq").all(seal);
+    // cached statement: this runs for every state publish (each ~20 ms while a sleeve reports)
+    return this.q("SELECT * FROM seal_grants WHERE seal = ? AND state IN ('sent', 'acked') ORDER BY seq").all(seal) as GrantRow[];
   }
 
   private hasKey(id: string, boot: number, seq: number): boolean {

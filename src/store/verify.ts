@@ -4,13 +4,16 @@
  * Trusts nothing in the database but the rows themselves (merkle_state is ignored).
  */
 import { isUtf8 } from 'node:buffer';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { gwOfOrigin, openCheckpoint } from './checkpoint.js';
 import { openDb, type Db } from './db.js';
 import { parseVerifierKey, type NoteVerifier } from './keys.js';
-import { EMPTY_ROOT, Frontier, leafHashAt } from './merkle.js';
-import { scanCanonicalRecord, type TopFields } from './jcs-scan.js';
-import { fieldsProblem, isCanonical, recordProblem } from './record.js';
+import { EMPTY_ROOT, Frontier } from './merkle.js';
+import { checkRow } from './verify-rows.js';
+import type { VerifyJob, VerifyJobResult } from './verify-worker.js';
 
 export interface VerifyOptions {
   /** First seq whose content is checked (earlier rows still feed the tree through their stored leaves). */
@@ -19,6 +22,12 @@ export interface VerifyOptions {
   to?: number | undefined;
   /** Expected gateway id; defaults to the one in the key name `sealift/{gw}`. */
   gw?: string | undefined;
+  /**
+   * Check the rows' content (canonical form, leaf hashes) in a worker thread while this thread reads
+   * the rows and rebuilds the tree: 1 = one worker, 0 (default) = all here. Used for journals of at
+   * least 20,000 rows, when the compiled worker is there (the CLI passes 1 on multi-core machines).
+   */
+  workers?: number | undefined;
 }
 
 export interface BadRecord {
@@ -116,36 +125,74 @@ function run(db: Db, v: NoteVerifier, opts: VerifyOptions): VerifyResult {
   // Rows are read a chunk at a time, concatenated by SQLite (exact bytes: text<->blob casts do not
   // transcode): per-row crossings into better-sqlite3 cost more than hashing the row. A chunk that
   // is not perfectly regular (gap, odd leaf, NULL) is re-read row by row to name the first problem.
-  const chunk = db.prepare<[number, number], Chunk>(CHUNK_SQL);
+  const chunkSt = db.prepare<[number, number], Chunk>(CHUNK_SQL);
   const perRow = db.prepare<[number, number]>('SELECT seq, bytes, leaf FROM journal WHERE seq >= ? AND seq < ? ORDER BY seq').raw(true);
   const next = db.prepare<[number], { seq: number | null }>('SELECT MIN(seq) AS seq FROM journal WHERE seq >= ?');
-  for (let lo = 0; lo <= to; lo += CHUNK) {
-    const hi = Math.min(to + 1, lo + CHUNK);
-    const c = chunk.get(lo, hi)!;
-    if (c.n === 0) {
-      const after = next.get(lo)?.seq;
-      if (after != null && after <= to) return result({ seq: frontier.size, reason: `record ${frontier.size} is missing (deleted): the next stored row is ${after}` });
-      break;
-    }
-    const lens = c.lens?.split(',') ?? [];
-    if (c.first !== frontier.size || c.last! - c.first + 1 !== c.n || c.oddLeaves !== 0 || lens.length !== c.n || !c.bytes || !c.leaves) {
-      for (const [seq, b, l] of perRow.all(lo, hi) as [number, unknown, unknown][]) {
-        if (b == null || l == null) return result({ seq, reason: `record ${seq} has no bytes or no leaf` });
-        // Whatever SQLite type a forger stored, judge its bytes.
-        const bytes = Buffer.isBuffer(b) ? b : Buffer.from(String(b));
-        const leaf = Buffer.isBuffer(l) ? l : Buffer.from(String(l));
-        bad = row(seq, bytes, 0, bytes.length, false, leaf, 0, leaf.length);
-        if (bad) return result(bad);
+  const last = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM journal').get()?.seq ?? -1;
+  const helper = (opts.workers ?? 0) > 0 && Math.min(last, to) - from >= PARALLEL_MIN_ROWS ? ChunkWorker.start() : undefined;
+  let id = 0;
+  const read = (lo: number): ReadChunk | undefined => {
+    if (lo > to) return undefined;
+    const c = chunkSt.get(lo, Math.min(to + 1, lo + CHUNK))!;
+    const lens = c.lens?.split(',').map(Number) ?? [];
+    const regular = c.n > 0 && c.last! - c.first + 1 === c.n && c.oddLeaves === 0 && lens.length === c.n && !!c.bytes && !!c.leaves;
+    const r: ReadChunk = { lo, c, lens, regular, utf8: regular ? isUtf8(c.bytes!) : false, id: id++ };
+    if (helper && regular) helper.post({ id: r.id, first: c.first, lens: Int32Array.from(lens), bytes: c.bytes!, leaves: c.leaves!, utf8: r.utf8, from, gw });
+    return r;
+  };
+  try {
+    // one chunk read ahead: the worker checks it while this thread handles the current one
+    for (let cur = read(0), ahead: ReadChunk | undefined; cur; cur = ahead) {
+      const { lo, c, lens } = cur;
+      if (c.n === 0) {
+        const after = next.get(lo)?.seq;
+        if (after != null && after <= to) return result({ seq: frontier.size, reason: `record ${frontier.size} is missing (deleted): the next stored row is ${after}` });
+        break;
       }
-      continue;
+      ahead = read(lo + CHUNK);
+      if (!cur.regular || c.first !== frontier.size) {
+        for (const [seq, b, l] of perRow.all(lo, Math.min(to + 1, lo + CHUNK)) as [number, unknown, unknown][]) {
+          if (b == null || l == null) return result({ seq, reason: `record ${seq} has no bytes or no leaf` });
+          // Whatever SQLite type a forger stored, judge its bytes.
+          const bytes = Buffer.isBuffer(b) ? b : Buffer.from(String(b));
+          const leaf = Buffer.isBuffer(l) ? l : Buffer.from(String(l));
+          bad = row(seq, bytes, 0, bytes.length, false, leaf, 0, leaf.length);
+          if (bad) return result(bad);
+        }
+        if (cur.regular && helper) helper.take(cur.id); // its worker result is not needed
+        continue;
+      }
+      if (!helper) {
+        for (let k = 0, off = 0; k < c.n; k++) {
+          const len = lens[k]!;
+          bad = row(c.first + k, c.bytes!, off, off + len, cur.utf8, c.leaves!, k * 32, 32);
+          if (bad) return result(bad);
+          off += len;
+        }
+        continue;
+      }
+      // The tree and checkpoints here, the content in the worker; the first problem in row order
+      // wins, as if the rows had been checked one after the other.
+      let mainBad: { index: number; bad: BadRecord } | undefined;
+      const before = checked;
+      for (let k = 0; k < c.n; k++) {
+        if (c.first + k >= from) checked++;
+        frontier.push(c.leaves!, k * 32);
+        const b = checkCheckpoints();
+        if (b) {
+          mainBad = { index: k, bad: b };
+          break;
+        }
+      }
+      const w = helper.take(cur.id);
+      if (w.bad && (!mainBad || w.bad.index <= mainBad.index)) {
+        checked = before + Math.max(0, Math.min(w.bad.index + 1, c.first + w.bad.index + 1 - from));
+        return result({ seq: c.first + w.bad.index, reason: w.bad.reason });
+      }
+      if (mainBad) return result(mainBad.bad);
     }
-    const utf8 = isUtf8(c.bytes);
-    for (let k = 0, off = 0; k < c.n; k++) {
-      const len = Number(lens[k]);
-      bad = row(c.first + k, c.bytes, off, off + len, utf8, c.leaves, k * 32, 32);
-      if (bad) return result(bad);
-      off += len;
-    }
+  } finally {
+    helper?.stop();
   }
   // A checkpoint beyond the last row: rows were cut off the end.
   const beyond = cps[ci];
@@ -160,6 +207,70 @@ function run(db: Db, v: NoteVerifier, opts: VerifyOptions): VerifyResult {
 }
 
 const CHUNK = 2048;
+/** Below this many rows a worker costs more to start than it saves. */
+const PARALLEL_MIN_ROWS = 20_000;
+/** How long the worker may take over one chunk before verify gives up on it. */
+const WORKER_STALL_MS = 60_000;
+
+interface ReadChunk {
+  id: number;
+  lo: number;
+  c: Chunk;
+  lens: number[];
+  regular: boolean;
+  utf8: boolean;
+}
+
+/** The verify worker, driven synchronously: jobs posted in order, results awaited in order. */
+class ChunkWorker {
+  private readonly counter: Int32Array;
+  private taken = 0;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    done: SharedArrayBuffer,
+  ) {
+    this.counter = new Int32Array(done);
+  }
+
+  /** undefined when the compiled worker is not there (running from the TypeScript sources). */
+  static start(): ChunkWorker | undefined {
+    const url = new URL('./verify-worker.js', import.meta.url);
+    if (!existsSync(fileURLToPath(url))) return undefined;
+    const done = new SharedArrayBuffer(4);
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(url, { workerData: { done, port: port2 }, transferList: [port2] });
+    worker.unref();
+    return new ChunkWorker(worker, port1, done);
+  }
+
+  post(job: VerifyJob): void {
+    this.worker.postMessage(job);
+  }
+
+  /** The result of job `id` (jobs are answered in order; every posted job must be taken in order). */
+  take(id: number): VerifyJobResult {
+    for (;;) {
+      while (Atomics.load(this.counter, 0) <= this.taken) {
+        if (Atomics.wait(this.counter, 0, this.taken, WORKER_STALL_MS) === 'timed-out' && Atomics.load(this.counter, 0) <= this.taken) {
+          throw new Error(`verify worker gave no answer for ${WORKER_STALL_MS / 1000} s`);
+        }
+      }
+      const msg = receiveMessageOnPort(this.port)?.message as VerifyJobResult | undefined;
+      if (!msg) continue;
+      this.taken++;
+      if (msg.error) throw new Error(`verify worker failed: ${msg.error}`);
+      if (msg.id === id) return msg;
+    }
+  }
+
+  stop(): void {
+    this.port.close();
+    void this.worker.terminate();
+  }
+}
+
 interface Chunk {
   n: number;
   first: number;
@@ -175,33 +286,3 @@ const CHUNK_SQL = `SELECT count(*) AS n, min(seq) AS first, max(seq) AS last,
   CAST(group_concat(bytes, '' ORDER BY seq) AS BLOB) AS bytes,
   CAST(group_concat(leaf, '' ORDER BY seq) AS BLOB) AS leaves
 FROM journal WHERE seq >= ? AND seq < ?`;
-
-/** Everything about one row that can be checked on its own; returns why it is bad. */
-function checkRow(seq: number, blob: Buffer, start: number, end: number, utf8: boolean, leaves: Buffer, loff: number, gw: string | undefined): string | undefined {
-  if (!utf8 && !isUtf8(blob.subarray(start, end))) return `record ${seq}: bytes are not valid UTF-8 (altered)`;
-  // Fast path: canonical bytes recognised in one pass. Otherwise parse and re-canonicalize, which
-  // also explains what is wrong.
-  let rec: { [K in keyof TopFields]?: unknown } | undefined = scanCanonicalRecord(blob, start, end);
-  if (!rec) {
-    const text = blob.toString('utf8', start, end);
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      return `record ${seq}: bytes are not valid JSON (altered)`;
-    }
-    const problem = recordProblem(parsed);
-    if (problem) return `record ${seq}: ${problem}`;
-    if (!isCanonical(text, parsed)) {
-      return parsed.seq === seq ? `record ${seq}: bytes are not the canonical (JCS) form of their content (altered)` : `row ${seq} holds the record of seq ${String(parsed.seq)} (rows swapped or moved)`;
-    }
-    rec = parsed;
-  } else {
-    const problem = fieldsProblem(rec);
-    if (problem) return `record ${seq}: ${problem}`;
-  }
-  if (rec.seq !== seq) return `row ${seq} holds the record of seq ${String(rec.seq)} (rows swapped or moved)`;
-  if (gw !== undefined && rec.gw !== gw) return `record ${seq} belongs to gateway ${JSON.stringify(rec.gw)}, not ${gw}`;
-  if (leafHashAt(blob, start, end).compare(leaves, loff, loff + 32) !== 0) return `record ${seq}: stored leaf hash does not match its bytes (bytes or leaf altered)`;
-  return undefined;
-}

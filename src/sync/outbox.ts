@@ -80,7 +80,9 @@ CREATE INDEX sync_evidence_pending ON sync_evidence(state, next_try, seq);
   },
 ];
 
-const PHOTO_MARK = Buffer.from('"photo":"');
+const PHOTO_MARK = '"photo":"';
+/** Photo notes held in memory before they are written anyway (see flushPhotoNotes). */
+const PHOTO_NOTES_MAX = 10_000;
 const MAX_RESEND_BACKOFF_MS = 10 * 60_000;
 const TICK_MAX_MS = 1000;
 
@@ -119,6 +121,7 @@ export class Upstream {
     cpRoot: Statement<[number], { root: string; note: string }>;
     cpToPublish: Statement<[number, number], { size: number; note: string }>;
     realKinds: Statement<[number, number], { n: number }>;
+    texts: Statement<[number, number], [number, string]>;
     tsAt: Statement<[number], { ts: number }>;
     notePhoto: Statement<[string, number]>;
     nextPhoto: Statement<[number], { sha: string; tries: number }>;
@@ -147,6 +150,8 @@ export class Upstream {
   private lastCheckpointAt = 0;
   private readLimit = 256;
   private evidenceBusy = false;
+  /** Photos of sent records not yet written to sync_evidence: [sha256, seq]. */
+  private photoNotes: [string, number][] = [];
   private lastReceipt: UpstreamHealth['lastReceipt'] = null;
   private lastError: string | null = null;
   private readonly counts = { batches: 0, records: 0, reconnects: 0, resends: 0 };
@@ -180,6 +185,8 @@ export class Upstream {
       cpRoot: db.prepare('SELECT root, note FROM checkpoints WHERE size = ?'),
       cpToPublish: db.prepare('SELECT size, note FROM checkpoints WHERE size > ? AND size <= ? ORDER BY size DESC LIMIT 1'),
       realKinds: db.prepare("SELECT COUNT(*) AS n FROM journal WHERE seq >= ? AND seq < ? AND kind != 'sync.receipt'"),
+      // the stored bytes as UTF-8 text, decoded as Buffer.toString('utf8') would
+      texts: db.prepare<[number, number], [number, string]>('SELECT seq, CAST(bytes AS TEXT) FROM journal WHERE seq >= ? AND seq < ? ORDER BY seq').raw(true),
       tsAt: db.prepare('SELECT ts FROM journal WHERE seq = ?'),
       notePhoto: db.prepare("INSERT OR IGNORE INTO sync_evidence (sha, seq, state) VALUES (?, ?, 'pending')"),
       nextPhoto: db.prepare("SELECT sha, tries FROM sync_evidence WHERE state = 'pending' AND next_try <= ? ORDER BY seq LIMIT 1"),
@@ -208,6 +215,7 @@ export class Upstream {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.flushPhotoNotes();
     this.unsubscribe?.();
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
@@ -362,30 +370,53 @@ export class Upstream {
     const encoded: string[] = [];
     let bytes = 0;
     let to = from - 1;
-    for (const row of this.journal.range(from, from + this.readLimit - 1)) {
-      if (row.seq !== to + 1) break;
-      const e = JSON.stringify(row.bytes.toString('utf8'));
+    // [seq, record text] rows in one query (the journal's own range() also reads the leaves)
+    for (const [seq, text] of this.st.texts.all(from, from + this.readLimit)) {
+      if (seq !== to + 1) break;
+      const e = JSON.stringify(text);
       const n = Buffer.byteLength(e) + 1;
       if (encoded.length > 0 && bytes + n > max) break;
-      if (encoded.length === 0 && n > max) this.warn('oversized', { seq: row.seq, bytes: n }, 'a record is larger than upstream.batchBytes: sent alone');
+      if (encoded.length === 0 && n > max) this.warn('oversized', { seq, bytes: n }, 'a record is larger than upstream.batchBytes: sent alone');
       encoded.push(e);
       bytes += n;
-      to = row.seq;
-      if (this.u.evidence && row.bytes.includes(PHOTO_MARK)) this.notePhoto(row.seq, row.bytes);
+      to = seq;
+      if (this.u.evidence && text.includes(PHOTO_MARK)) this.photoOf(seq, text, this.photoNotes);
       if (n > max) break;
     }
+    if (this.photoNotes.length >= PHOTO_NOTES_MAX) this.flushPhotoNotes();
     if (encoded.length === 0) return undefined;
     // Read about as many rows as the last batch needed next time (range reads them in one query).
     this.readLimit = Math.min(4096, Math.max(32, encoded.length + (encoded.length >> 2) + 16));
     return { payload: encodeBatch(this.gw, from, encoded), to };
   }
 
-  private notePhoto(seq: number, bytes: Buffer): void {
+  private photoOf(seq: number, text: string, out: [string, number][]): void {
     try {
-      const photo = (JSON.parse(bytes.toString('utf8')) as { data?: { photo?: unknown } }).data?.photo;
-      if (typeof photo === 'string' && SHA256_HEX.test(photo)) this.st.notePhoto.run(photo, seq);
+      const photo = (JSON.parse(text) as { data?: { photo?: unknown } }).data?.photo;
+      if (typeof photo === 'string' && SHA256_HEX.test(photo)) out.push([photo, seq]);
     } catch (e) {
       this.warn('photo-note', { seq, err: (e as Error).message }, 'could not queue a photo for upstream');
+    }
+  }
+
+  /**
+   * Queue the photos noted while sending, in one transaction. Not one write (an fsync) per photo or
+   * per batch: they are written before a receipt that covers their records is stored, before
+   * photos are sent, on stop, and every PHOTO_NOTES_MAX. Notes lost in a crash belong to records
+   * above the last receipt, which are read and noted again after the restart.
+   */
+  private flushPhotoNotes(): void {
+    const notes = this.photoNotes;
+    if (notes.length === 0) return;
+    try {
+      this.journal.db.transaction(() => {
+        for (const [sha, seq] of notes) this.st.notePhoto.run(sha, seq);
+      })();
+      this.photoNotes = [];
+    } catch (e) {
+      // kept for the next flush; bounded like the backlog they come from
+      if (notes.length > 4 * PHOTO_NOTES_MAX) this.photoNotes = notes.slice(-PHOTO_NOTES_MAX);
+      this.warn('photo-note', { from: notes[0]![1], photos: notes.length, err: (e as Error).message }, 'could not queue photos for upstream');
     }
   }
 
@@ -399,6 +430,7 @@ export class Upstream {
   }
 
   private sendEvidence(client: MqttClient, epoch: number): void {
+    this.flushPhotoNotes();
     const row = this.st.nextPhoto.get(Date.now());
     if (!row) return;
     const file = join(this.photosDir, row.sha);
@@ -553,6 +585,7 @@ export class Upstream {
     }
     const prev = this.receipted;
     try {
+      this.flushPhotoNotes(); // the photos of the records it covers are queued before it is stored
       this.st.insertReceipt.run(r.size, r.root, r.cosignature, time, r.note ?? null);
     } catch (e) {
       // Storage trouble (disk full): the pointer still moves on; a restart resends from the older receipt.
