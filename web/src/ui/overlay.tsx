@@ -7,7 +7,7 @@
  *
  * <DialogHost/> and <ToastHost/> are mounted once by the app shell.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState, useLayoutEffect } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { Button } from './controls.js';
 import { Icon } from './icons.js';
@@ -73,7 +73,9 @@ function Dialog({ d }: { d: OpenDialog }) {
       closeDialog(d, text.trim());
     } else closeDialog(d, true);
   };
-  useEffect(() => {
+  // a layout effect: the Escape/Tab handler is in place before the dialog is painted, so a key
+  // pressed the moment it appears is never lost
+  useLayoutEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const first = box.current?.querySelector<HTMLElement>('input, button.btn-primary, button.btn-danger');
     first?.focus();
