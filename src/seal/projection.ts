@@ -9,6 +9,32 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { JournalRecord, Projection } from '../store/types.js';
+import type { RequestState } from './model.js';
+
+/** A row of `seal_requests`, as the service and the queries read it. */
+export interface RequestRow {
+  id: string;
+  seq: number;
+  ts: number;
+  seal: string;
+  matter: string;
+  title: string;
+  count: number;
+  not_before: number;
+  not_after: number;
+  note: string | null;
+  requester: string;
+  state: RequestState;
+  escalated: number;
+  break_glass: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  reason: string | null;
+  grant_id: string | null;
+  stamps: number;
+  anomalies: number;
+  updated: number;
+}
 
 const SQL_V1 = `
 CREATE TABLE seal_requests (

@@ -4,6 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { AnomalyView, GrantView, RequestView, StampView } from './model.js';
+import type { RequestRow } from './projection.js';
 
 export interface Page<T> {
   total: number;
@@ -60,30 +61,8 @@ export interface RequestFilter {
   to?: number | undefined;
 }
 
-interface RequestRowFull {
-  id: string;
-  seq: number;
-  ts: number;
-  seal: string;
-  matter: string;
-  title: string;
-  count: number;
-  not_before: number;
-  not_after: number;
-  note: string | null;
-  requester: string;
-  state: RequestView['state'];
-  escalated: number;
-  break_glass: number;
-  decided_by: string | null;
-  decided_at: number | null;
-  reason: string | null;
-  grant_id: string | null;
-  grant_state: string | null;
-  stamps: number;
-  anomalies: number;
-  updated: number;
-}
+/** A request row with its grant's state joined in. */
+type RequestRowFull = RequestRow & { grant_state: string | null };
 
 const REQUEST_SELECT = `(SELECT r.*, g.state AS grant_state FROM seal_requests r LEFT JOIN seal_grants g ON g.id = r.grant_id)`;
 

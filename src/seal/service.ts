@@ -19,8 +19,9 @@ import type { AppendInput, Committed, DevRef, JournalRecord } from '../store/typ
 import type { LinkEvent, SealUpEvent } from '../transport/serial/ssp1-link.js';
 import { MqttChannel, SerialChannel, type CommandChannel, type SleeveCommand } from './channels.js';
 import type { SealConfig } from './config.js';
-import { ALARM_ANOMALY, LIVE_GRANT_STATES, type AnomalyCode, type FileRequestBody, type GrantState, type RequestState, type SealStateView } from './model.js';
+import { ALARM_ANOMALY, LIVE_GRANT_STATES, type AnomalyCode, type FileRequestBody, type GrantState, type SealStateView } from './model.js';
 import { PhotoStore } from './photos.js';
+import type { RequestRow } from './projection.js';
 import {
   checkNewRequest,
   clockProblem,
@@ -69,29 +70,6 @@ export interface Actor {
   role: string;
 }
 
-interface RequestRow {
-  id: string;
-  seq: number;
-  ts: number;
-  seal: string;
-  matter: string;
-  title: string;
-  count: number;
-  not_before: number;
-  not_after: number;
-  note: string | null;
-  requester: string;
-  state: RequestState;
-  escalated: number;
-  break_glass: number;
-  decided_by: string | null;
-  decided_at: number | null;
-  reason: string | null;
-  grant_id: string | null;
-  stamps: number;
-  anomalies: number;
-  updated: number;
-}
 interface GrantRow {
   id: string;
   seq: number;
