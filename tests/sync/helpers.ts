@@ -42,18 +42,26 @@ export function hubRows(hub: Hub, gw = GW): { seq: number; bytes: Buffer }[] {
   return (hub.store as SqliteHubStore).db.prepare('SELECT seq, bytes FROM hub_records WHERE gw = ? ORDER BY seq').all(gw) as { seq: number; bytes: Buffer }[];
 }
 
-/** Wait until the hub verified the whole gateway journal and the gateway holds a receipt for all of it. */
-export async function converged(data: string, hub: Hub, timeoutMs = 45_000): Promise<GatewayDb> {
-  return waitFor(
-    async () => {
-      const g = gatewayDb(data);
-      const h = await hub.store.getGateway(GW);
-      return g.size > 0 && g.receipted === g.size && h?.verified === g.size && h.held === g.size ? g : undefined;
-    },
-    'the hub to verify the whole journal and the gateway to hold a receipt for it',
-    timeoutMs,
-    200,
-  );
+/**
+ * Wait until the hub verified the whole gateway journal and the gateway holds a receipt for all of
+ * it — and it stays so for `settleMs`. A receipt that arrives is journaled (`sync.receipt`) a moment
+ * after it is stored, and that record then needs a checkpoint and a receipt of its own: one look
+ * can catch the gateway between the two.
+ */
+export async function converged(data: string, hub: Hub, timeoutMs = 45_000, settleMs = 1500): Promise<GatewayDb> {
+  const at = async (): Promise<GatewayDb | undefined> => {
+    const g = gatewayDb(data);
+    const h = await hub.store.getGateway(GW);
+    return g.size > 0 && g.receipted === g.size && h?.verified === g.size && h.held === g.size ? g : undefined;
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const g = await waitFor(at, 'the hub to verify the whole journal and the gateway to hold a receipt for it', Math.max(1, deadline - Date.now()), 200);
+    await new Promise((r) => setTimeout(r, settleMs));
+    const again = await at();
+    if (again && again.size === g.size) return again;
+    if (Date.now() > deadline) throw new Error(`the journal kept moving: ${g.size} records, then ${gatewayDb(data).size}`);
+  }
 }
 
 /** Compare the hub's copy with the gateway's journal: every seq once, in order, same bytes. */

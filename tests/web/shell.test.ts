@@ -264,7 +264,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('web pages on a %s', (vp) 
         await heading(page, label).waitFor();
         // every page is built: none is a placeholder any more
         expect(await page.getByText('即将上线').count()).toBe(0);
-        expect(await page.title()).toBe(`${label} · 东风村村委会`);
+        await expect.poll(() => page.title(), { timeout: 5000 }).toBe(`${label} · 东风村村委会`);
         await shot(`${name}-${vp}`);
       }
     });

@@ -3,7 +3,7 @@
  * and returns to the login page — with "登录已过期" — whenever the session ends (a 401 from any
  * request, the session's end time, or a check when the page comes back to the foreground).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { lang, onLangChange, t } from './i18n.js';
 import { ApiError, get, post, request, setCurrentRole, setUnauthorizedHandler, type Me } from './api.js';
 import { setTimeZone } from './format.js';
@@ -76,7 +76,8 @@ export function App() {
 
   const route = ROUTES.map((r) => ({ r, params: match(r.path, loc.path) })).find((x) => x.params !== null);
   const siteName = site?.name || t('app.name');
-  useEffect(() => {
+  // Before paint, so the tab's title never lags behind the page it names.
+  useLayoutEffect(() => {
     document.title = me && route ? `${t(route.r.label)} · ${siteName}` : siteName;
   });
 
