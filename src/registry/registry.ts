@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { compile } from '../core/validate.js';
 import { Rejection } from '../core/errors.js';
 import { DeviceSchema, UserSchema, type Device, type User } from './schema.js';
-import { hashSecret, checkSecret, generateSecret } from './credentials.js';
+import { hashSecret, checkSecret, generateSecret, outdated } from './credentials.js';
 
 export type Principal = { kind: 'device'; id: string } | { kind: 'user'; id: string; role: string };
 
@@ -150,7 +150,7 @@ export class Registry {
   }
 
   private async setCredential(principal: string, secret: string): Promise<void> {
-    const hash = await hashSecret(secret);
+    const hash = await hashSecret(secret, principal.startsWith('device:') ? 'device' : 'password');
     this.db
       .prepare(
         'INSERT INTO credentials (principal, hash, updated) VALUES (?, ?, ?) ON CONFLICT(principal) DO UPDATE SET hash = excluded.hash, updated = excluded.updated',
@@ -172,6 +172,8 @@ export class Registry {
     const cacheKey = createHash('sha256').update(row.hash).update('\u0000').update(pw).digest('base64');
     const ok = this.cache.get(principal) === cacheKey || (await checkSecret(pw, row.hash));
     if (!ok) return null;
+    // A device secret hashed at an older cost is rehashed at today's once it has been seen right.
+    if (dev && outdated(row.hash, 'device')) await this.setCredential(principal, pw);
     this.cache.set(principal, cacheKey);
     return dev ? { kind: 'device', id: username } : { kind: 'user', id: username, role: user!.role };
   }
