@@ -17,7 +17,7 @@ import {
   rtuFrameTime,
   type RtuRequest,
 } from '../../devices/codec/modbus-rtu.js';
-import { seededRandom } from './model.js';
+import { seededRandom } from '../random.js';
 
 export interface SimSlaveFaults {
   /** Never answers (a controller that is off or not wired). */

@@ -20,8 +20,9 @@ import type { FaultCode } from '../../src/lift/catalog.js';
 import { createPtyPair, type PtyPair } from '../pty.js';
 import type { SimSecrets } from '../secrets.js';
 import { SimLiftKit } from './kit.js';
-import { SimModbusBus } from './modbus-slaves.js';
-import { acceleratedClock, LiftModel, seededRandom, type LiftModelOptions } from './model.js';
+import { SimModbusBus, type SimSlaveFaults } from './modbus-slaves.js';
+import { seededRandom } from '../random.js';
+import { acceleratedClock, LiftModel, type LiftModelOptions } from './model.js';
 
 export interface SimBus {
   port: string;
@@ -301,39 +302,51 @@ async function until(l: SimLift, clock: () => number, cond: (m: LiftModel) => bo
   }
 }
 
+type ModelChange = (m: LiftModel) => void;
+
+/** A condition of the model: `set` when injected, `clear`ed by the undo. */
+const condition = (applies: Scenario['applies'], raises: Scenario['raises'], set: ModelChange, clear: ModelChange): Scenario => ({
+  applies,
+  raises,
+  inject: async (l) => {
+    set(l.model);
+    return () => clear(l.model);
+  },
+});
+
+/** A condition that only shows while the car travels: it keeps making trips while held. */
+const whileMoving = (applies: Scenario['applies'], raises: Scenario['raises'], set: ModelChange, clear: ModelChange): Scenario =>
+  condition(
+    applies,
+    raises,
+    (m) => {
+      m.keepMoving(true);
+      set(m);
+    },
+    (m) => {
+      clear(m);
+      m.keepMoving(false);
+    },
+  );
+
+/** Line faults of the lift's slave; the undo sets `off` on the bus as it is then (a replug makes a new one). */
+function slaveFaults(l: SimLift, on: Partial<SimSlaveFaults>, off: Partial<SimSlaveFaults>): Undo {
+  const b = bus(l);
+  b.sim.setFaults(b.slave, on);
+  return () => bus(l).sim.setFaults(b.slave, off);
+}
+
+const busFault = (raises: Scenario['raises'], on: Partial<SimSlaveFaults>, off: Partial<SimSlaveFaults>): Scenario => ({
+  applies: MODBUS,
+  raises,
+  inject: async (l) => slaveFaults(l, on, off),
+});
+
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
-  trapped: {
-    applies: BOTH,
-    raises: ['LIFT_TRAPPED', 'LIFT_STOP_OUTSIDE_ZONE'],
-    inject: async (l) => {
-      l.model.trap(true);
-      return () => l.model.trap(false);
-    },
-  },
-  trapped_at_level: {
-    applies: BOTH,
-    raises: ['LIFT_TRAPPED'],
-    inject: async (l) => {
-      l.model.trap(true, { atLevel: true });
-      return () => l.model.trap(false);
-    },
-  },
-  stop_outside_zone: {
-    applies: BOTH,
-    raises: ['LIFT_STOP_OUTSIDE_ZONE'],
-    inject: async (l) => {
-      l.model.trap(true, { passengers: 0 });
-      return () => l.model.trap(false);
-    },
-  },
-  moving_door_open: {
-    applies: BOTH,
-    raises: ['LIFT_MOVING_DOOR_OPEN'],
-    inject: async (l) => {
-      l.model.ucmp(true);
-      return () => l.model.ucmp(false);
-    },
-  },
+  trapped: condition(BOTH, ['LIFT_TRAPPED', 'LIFT_STOP_OUTSIDE_ZONE'], (m) => m.trap(true), (m) => m.trap(false)),
+  trapped_at_level: condition(BOTH, ['LIFT_TRAPPED'], (m) => m.trap(true, { atLevel: true }), (m) => m.trap(false)),
+  stop_outside_zone: condition(BOTH, ['LIFT_STOP_OUTSIDE_ZONE'], (m) => m.trap(true, { passengers: 0 }), (m) => m.trap(false)),
+  moving_door_open: condition(BOTH, ['LIFT_MOVING_DOOR_OPEN'], (m) => m.ucmp(true), (m) => m.ucmp(false)),
   door_open_running: {
     applies: BOTH,
     raises: ['LIFT_DOOR_OPEN_RUNNING'],
@@ -350,132 +363,31 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       };
     },
   },
-  overspeed: {
-    applies: BOTH,
-    raises: ['LIFT_OVERSPEED'],
-    inject: async (l) => {
-      l.model.keepMoving(true);
-      l.model.overspeed(true);
-      return () => {
-        l.model.overspeed(false);
-        l.model.keepMoving(false);
-      };
+  overspeed: whileMoving(BOTH, ['LIFT_OVERSPEED'], (m) => m.overspeed(true), (m) => m.overspeed(false)),
+  top_overtravel: condition(BOTH, ['LIFT_TOP_OVERTRAVEL'], (m) => m.overtravel('top'), (m) => m.overtravel(null)),
+  bottom_overtravel: condition(BOTH, ['LIFT_BOTTOM_OVERTRAVEL'], (m) => m.overtravel('bottom'), (m) => m.overtravel(null)),
+  safety_circuit: condition(MODBUS, ['LIFT_SAFETY_CIRCUIT'], (m) => m.breakSafetyCircuit(true), (m) => m.breakSafetyCircuit(false)),
+  door_lock_circuit: whileMoving(MODBUS, ['LIFT_DOOR_LOCK_CIRCUIT'], (m) => m.breakDoorLockCircuit(true), (m) => m.breakDoorLockCircuit(false)),
+  door_close_fault: condition(BOTH, ['LIFT_DOOR_CLOSE_FAULT'], (m) => m.doorStuck('closing'), (m) => m.doorStuck(null)),
+  door_open_fault: condition(BOTH, ['LIFT_DOOR_OPEN_FAULT'], (m) => m.doorStuck('opening'), (m) => m.doorStuck(null)),
+  power_loss: condition(BOTH, ['LIFT_POWER_LOSS'], (m) => m.powerLoss(true), (m) => m.powerLoss(false)),
+  alarm_button: condition(BOTH, ['LIFT_ALARM_BUTTON'], (m) => m.alarmButton(true), (m) => m.alarmButton(false)),
+  long_door_open: condition(BOTH, ['LIFT_LONG_DOOR_OPEN'], (m) => m.holdDoorOpen(true), (m) => m.holdDoorOpen(false)),
+  door_reopen: condition(
+    BOTH,
+    ['LIFT_DOOR_REOPEN_REPEATED'],
+    (m) => m.obstruct(true),
+    (m) => {
+      m.obstruct(false);
+      // the obstruction is gone and the car leaves: the stop (and its count of reopenings) ends
+      const r = m.reading();
+      const floors = m.floors;
+      m.call(r.floor === floors[0] ? floors[floors.length - 1]! : floors[0]!);
     },
-  },
-  top_overtravel: {
-    applies: BOTH,
-    raises: ['LIFT_TOP_OVERTRAVEL'],
-    inject: async (l) => {
-      l.model.overtravel('top');
-      return () => l.model.overtravel(null);
-    },
-  },
-  bottom_overtravel: {
-    applies: BOTH,
-    raises: ['LIFT_BOTTOM_OVERTRAVEL'],
-    inject: async (l) => {
-      l.model.overtravel('bottom');
-      return () => l.model.overtravel(null);
-    },
-  },
-  safety_circuit: {
-    applies: MODBUS,
-    raises: ['LIFT_SAFETY_CIRCUIT'],
-    inject: async (l) => {
-      l.model.breakSafetyCircuit(true);
-      return () => l.model.breakSafetyCircuit(false);
-    },
-  },
-  door_lock_circuit: {
-    applies: MODBUS,
-    raises: ['LIFT_DOOR_LOCK_CIRCUIT'],
-    inject: async (l) => {
-      l.model.keepMoving(true);
-      l.model.breakDoorLockCircuit(true);
-      return () => {
-        l.model.breakDoorLockCircuit(false);
-        l.model.keepMoving(false);
-      };
-    },
-  },
-  door_close_fault: {
-    applies: BOTH,
-    raises: ['LIFT_DOOR_CLOSE_FAULT'],
-    inject: async (l) => {
-      l.model.doorStuck('closing');
-      return () => l.model.doorStuck(null);
-    },
-  },
-  door_open_fault: {
-    applies: BOTH,
-    raises: ['LIFT_DOOR_OPEN_FAULT'],
-    inject: async (l) => {
-      l.model.doorStuck('opening');
-      return () => l.model.doorStuck(null);
-    },
-  },
-  power_loss: {
-    applies: BOTH,
-    raises: ['LIFT_POWER_LOSS'],
-    inject: async (l) => {
-      l.model.powerLoss(true);
-      return () => l.model.powerLoss(false);
-    },
-  },
-  alarm_button: {
-    applies: BOTH,
-    raises: ['LIFT_ALARM_BUTTON'],
-    inject: async (l) => {
-      l.model.alarmButton(true);
-      return () => l.model.alarmButton(false);
-    },
-  },
-  long_door_open: {
-    applies: BOTH,
-    raises: ['LIFT_LONG_DOOR_OPEN'],
-    inject: async (l) => {
-      l.model.holdDoorOpen(true);
-      return () => l.model.holdDoorOpen(false);
-    },
-  },
-  door_reopen: {
-    applies: BOTH,
-    raises: ['LIFT_DOOR_REOPEN_REPEATED'],
-    inject: async (l) => {
-      l.model.obstruct(true);
-      return () => {
-        l.model.obstruct(false);
-        // the obstruction is gone and the car leaves: the stop (and its count of reopenings) ends
-        const r = l.model.reading();
-        const floors = l.model.floors;
-        l.model.call(r.floor === floors[0] ? floors[floors.length - 1]! : floors[0]!);
-      };
-    },
-  },
-  overheat: {
-    applies: MODBUS,
-    raises: ['LIFT_OVERHEAT'],
-    inject: async (l) => {
-      l.model.setTemperature(85);
-      return () => l.model.setTemperature(null);
-    },
-  },
-  controller_fault: {
-    applies: MODBUS,
-    raises: ['LIFT_CONTROLLER_FAULT'],
-    inject: async (l) => {
-      l.model.controllerFault(12, 3);
-      return () => l.model.controllerFault(0);
-    },
-  },
-  controller_frozen: {
-    applies: MODBUS,
-    raises: ['LIFT_CONTROLLER_FROZEN'],
-    inject: async (l) => {
-      l.model.freezeAlive(true);
-      return () => l.model.freezeAlive(false);
-    },
-  },
+  ),
+  overheat: condition(MODBUS, ['LIFT_OVERHEAT'], (m) => m.setTemperature(85), (m) => m.setTemperature(null)),
+  controller_fault: condition(MODBUS, ['LIFT_CONTROLLER_FAULT'], (m) => m.controllerFault(12, 3), (m) => m.controllerFault(0)),
+  controller_frozen: condition(MODBUS, ['LIFT_CONTROLLER_FROZEN'], (m) => m.freezeAlive(true), (m) => m.freezeAlive(false)),
   comm_loss: {
     applies: BOTH,
     raises: ['LIFT_COMM_LOST', 'LIFT_OFFLINE'],
@@ -484,9 +396,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
         kit(l).silence(true);
         return () => kit(l).silence(false);
       }
-      const b = bus(l);
-      b.sim.setFaults(b.slave, { silent: true });
-      return () => bus(l).sim.setFaults(b.slave, { silent: false });
+      return slaveFaults(l, { silent: true }, { silent: false });
     },
   },
   kit_offline: {
@@ -497,61 +407,23 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       return () => kit(l).reconnect();
     },
   },
-  crc_errors: {
-    applies: MODBUS,
-    raises: [],
-    inject: async (l) => {
-      const b = bus(l);
-      b.sim.setFaults(b.slave, { crcErrorRate: 0.3, garbageRate: 0.3 });
-      return () => bus(l).sim.setFaults(b.slave, { crcErrorRate: 0, garbageRate: 0 });
+  crc_errors: busFault([], { crcErrorRate: 0.3, garbageRate: 0.3 }, { crcErrorRate: 0, garbageRate: 0 }),
+  slow_slave: busFault([], { slowMs: 40 }, { slowMs: 0 }),
+  dead_slave: busFault(['LIFT_COMM_LOST'], { dead: true }, { dead: false }),
+  pir_flicker: condition(
+    BOTH,
+    ['LIFT_TRAPPED'],
+    (m) => {
+      m.pirFlicker(true);
+      m.trap(true, { atLevel: true });
     },
-  },
-  slow_slave: {
-    applies: MODBUS,
-    raises: [],
-    inject: async (l) => {
-      const b = bus(l);
-      b.sim.setFaults(b.slave, { slowMs: 40 });
-      return () => bus(l).sim.setFaults(b.slave, { slowMs: 0 });
+    (m) => {
+      m.trap(false);
+      m.pirFlicker(false);
     },
-  },
-  dead_slave: {
-    applies: MODBUS,
-    raises: ['LIFT_COMM_LOST'],
-    inject: async (l) => {
-      const b = bus(l);
-      b.sim.setFaults(b.slave, { dead: true });
-      return () => bus(l).sim.setFaults(b.slave, { dead: false });
-    },
-  },
-  pir_flicker: {
-    applies: BOTH,
-    raises: ['LIFT_TRAPPED'],
-    inject: async (l) => {
-      l.model.pirFlicker(true);
-      l.model.trap(true, { atLevel: true });
-      return () => {
-        l.model.trap(false);
-        l.model.pirFlicker(false);
-      };
-    },
-  },
-  inspection: {
-    applies: BOTH,
-    raises: [],
-    inject: async (l) => {
-      l.model.setMode('inspection');
-      return () => l.model.setMode('normal');
-    },
-  },
-  old_lift: {
-    applies: BOTH,
-    raises: [],
-    inject: async (l) => {
-      l.model.oldLift(true);
-      return () => l.model.oldLift(false);
-    },
-  },
+  ),
+  inspection: condition(BOTH, [], (m) => m.setMode('inspection'), (m) => m.setMode('normal')),
+  old_lift: condition(BOTH, [], (m) => m.oldLift(true), (m) => m.oldLift(false)),
 };
 
 /** The scenario that raises each fault code. */

@@ -56,6 +56,8 @@ interface Scenario {
   expected: AnomalyCode[];
   /** Transports it makes sense on (default both). */
   transports?: ('serial' | 'mqtt')[];
+  /** It sets its own time; the others start in working hours (`workingTime`). */
+  ownTime?: true;
   run(c: Ctx): Promise<void>;
 }
 
@@ -83,6 +85,9 @@ function workingTime(c: Ctx): void {
   if (['Sat', 'Sun'].includes(p.weekday!) || h < 9 || h >= 16) clock.advanceTo(nextLocalTime(clock.now(), 9, 0, { weekday: true }));
 }
 
+/** Until the sleeve holds `grant`. */
+const onSleeve = (c: Ctx, grant: string, what: string) => until(() => c.env.sleeve.grant?.grant === grant, timeout(c), what);
+
 /** Keeper files, approver approves, the sleeve receives the grant. */
 async function granted(c: Ctx, opts: { count: number; notBefore?: number; notAfter?: number; title?: string; matter?: string } = { count: 1 }) {
   const seal = c.env.sleeve.id;
@@ -97,7 +102,7 @@ async function granted(c: Ctx, opts: { count: number; notBefore?: number; notAft
   c.result.requests.push(req.id);
   const approved = await c.approver.approve(req.id);
   const grant = approved.grant as string;
-  await until(() => c.env.sleeve.grant?.grant === grant, timeout(c), `grant ${grant} on ${seal}`);
+  await onSleeve(c, grant, `grant ${grant} on ${seal}`);
   return { request: req.id as string, grant };
 }
 
@@ -117,20 +122,34 @@ async function tidy(c: Ctx, request: string): Promise<void> {
 
 const idle = (c: Ctx, ms = timeout(c)) => c.env.sleeve.whenIdle(ms);
 
+/** One stamp, committed by the gateway. */
+async function stampOnce(c: Ctx, opts: Parameters<SimSeal['stamp']>[0] = {}): Promise<void> {
+  await stampN(c, 1, opts);
+  await idle(c);
+}
+
+/** A faulty sleeve stamps once though its grant does not allow it (`stampWithoutGrant`). */
+async function faultyStamp(c: Ctx): Promise<void> {
+  c.env.sleeve.stampWithoutGrant = true;
+  try {
+    await stampOnce(c);
+  } finally {
+    c.env.sleeve.stampWithoutGrant = false;
+  }
+}
+
 export const SEAL_SCENARIOS: Record<string, Scenario> = {
   'normal-day': {
     title: 'A normal day: two requests approved, stamped with photos inside working hours',
     expected: [],
     async run(c) {
-      workingTime(c);
       c.env.sleeve.status();
       const a = await granted(c, { count: 2, title: '村民居住证明' });
       c.env.sleeve.openSleeve();
       await stampN(c, 2);
       c.env.sleeve.closeSleeve();
       const b = await granted(c, { count: 1, matter: '合同', title: '土地流转合同' });
-      await stampN(c, 1);
-      await idle(c);
+      await stampOnce(c);
       c.result.notes.push(`requests ${a.request}, ${b.request} completed`);
     },
   },
@@ -138,71 +157,51 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     title: 'The sleeve is forced (mechanical bypass): a stamp naming no grant',
     expected: ['STAMP_WITHOUT_GRANT'],
     async run(c) {
-      workingTime(c);
-      await stampN(c, 1, { bypass: true });
-      await idle(c);
+      await stampOnce(c, { bypass: true });
     },
   },
   'over-count': {
     title: 'A faulty sleeve stamps once more than granted',
     expected: ['STAMP_OVER_COUNT'],
     async run(c) {
-      workingTime(c);
       await granted(c, { count: 1 });
-      await stampN(c, 1);
-      await idle(c);
-      c.env.sleeve.stampWithoutGrant = true;
-      try {
-        await stampN(c, 1);
-        await idle(c);
-      } finally {
-        c.env.sleeve.stampWithoutGrant = false;
-      }
+      await stampOnce(c);
+      await faultyStamp(c);
     },
   },
   'outside-window': {
     title: 'A faulty sleeve stamps before its grant window opens',
     expected: ['STAMP_OUTSIDE_WINDOW'],
     async run(c) {
-      workingTime(c);
       const t = now(c);
       const g = await granted(c, { count: 1, notBefore: t + 30 * 60_000, notAfter: t + 90 * 60_000 });
-      c.env.sleeve.stampWithoutGrant = true;
-      try {
-        await stampN(c, 1);
-        await idle(c);
-      } finally {
-        c.env.sleeve.stampWithoutGrant = false;
-      }
+      await faultyStamp(c);
       await tidy(c, g.request);
     },
   },
   'out-of-hours': {
     title: 'A granted stamp at 20:00 Beijing time',
     expected: ['STAMP_OUT_OF_HOURS'],
+    ownTime: true,
     async run(c) {
       if (c.env.clock) c.env.clock.advanceTo(nextLocalTime(c.env.clock.now(), 20, 0));
       else c.result.notes.push('no shared clock: STAMP_OUT_OF_HOURS only if run outside working hours');
       await granted(c, { count: 1, title: '夜间用印' });
-      await stampN(c, 1);
-      await idle(c);
+      await stampOnce(c);
     },
   },
   'no-impression': {
     title: 'A stamp whose sensor saw no ink on paper',
     expected: ['STAMP_NO_IMPRESSION'],
     async run(c) {
-      workingTime(c);
       await granted(c, { count: 1 });
-      await stampN(c, 1, { impression: false });
-      await idle(c);
+      await stampOnce(c, { impression: false });
     },
   },
   'no-photo': {
     title: 'One stamp without a photo, one whose photo never arrives (raised after seal.photoWaitSec)',
     expected: ['STAMP_NO_PHOTO'],
     async run(c) {
-      workingTime(c);
       await granted(c, { count: 2 });
       await stampN(c, 1, { photo: false });
       await stampN(c, 1, { upload: false });
@@ -214,7 +213,6 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     title: 'Someone forces the sleeve: tamper and moved alarms, sleeve opened without a grant',
     expected: ['TAMPER', 'MOVED', 'SLEEVE_OPEN_WITHOUT_GRANT'],
     async run(c) {
-      workingTime(c);
       c.env.sleeve.alarm('moved');
       c.env.sleeve.alarm('tamper');
       c.env.sleeve.openSleeve();
@@ -227,7 +225,6 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     title: 'The seal is taken out of its sleeve',
     expected: ['SEAL_REMOVED'],
     async run(c) {
-      workingTime(c);
       c.env.sleeve.alarm('seal_removed');
       await idle(c);
     },
@@ -236,15 +233,12 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     title: 'Power loss mid-grant: the clock restarts in 2017, the gateway sets it and re-sends the grant',
     expected: ['CLOCK_INVALID'],
     async run(c) {
-      workingTime(c);
       const g = await granted(c, { count: 2 });
-      await stampN(c, 1);
-      await idle(c);
+      await stampOnce(c);
       c.env.sleeve.powerLoss();
-      await until(() => c.env.sleeve.grant?.grant === g.grant, timeout(c), 'grant re-sent after the power loss');
+      await onSleeve(c, g.grant, 'grant re-sent after the power loss');
       await until(() => Math.abs(c.env.sleeve.now() - now(c)) < 60_000, timeout(c), 'sleeve clock set by TIME');
-      await stampN(c, 1);
-      await idle(c);
+      await stampOnce(c);
     },
   },
   'noisy-line': {
@@ -252,7 +246,6 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     expected: [],
     transports: ['serial'],
     async run(c) {
-      workingTime(c);
       const s = c.env.sleeve as SerialSimSeal;
       if (s.transport !== 'serial') {
         c.result.notes.push('noisy-line is a serial scenario; nothing done');
@@ -276,11 +269,9 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     title: 'Offline for an hour (cable unplugged / network down), stamps buffered, then reconnect',
     expected: [],
     async run(c) {
-      workingTime(c);
       const t = now(c);
       await granted(c, { count: 3, notAfter: t + 3 * 3600_000 });
-      await stampN(c, 1);
-      await idle(c);
+      await stampOnce(c);
       await c.env.sleeve.disconnect();
       const clock = c.env.clock;
       if (clock) clock.setRate(1800);
@@ -302,18 +293,15 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     title: 'The lifetime counter jumps: stamps the gateway never saw',
     expected: ['COUNTER_JUMP'],
     async run(c) {
-      workingTime(c);
       await granted(c, { count: 1 });
       c.env.sleeve.counterJump(3);
-      await stampN(c, 1);
-      await idle(c);
+      await stampOnce(c);
     },
   },
   'seq-gap': {
     title: 'The sleeve skips frame numbers (events it never sent)',
     expected: ['SEQ_GAP'],
     async run(c) {
-      workingTime(c);
       c.env.sleeve.status();
       await idle(c);
       c.env.sleeve.skipSeq(5);
@@ -325,7 +313,6 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     title: 'The sleeve never acknowledges its grant',
     expected: ['GRANT_NOT_ACKED'],
     async run(c) {
-      workingTime(c);
       c.env.sleeve.dropAcks = true;
       let request: string | undefined;
       try {
@@ -344,16 +331,14 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     title: 'An approver files a request and tries to approve it; the township approver decides',
     expected: ['SELF_APPROVAL'],
     async run(c) {
-      workingTime(c);
       const req = await c.approver.fileRequest({ seal: c.env.sleeve.id, matter: '党员发展', title: '入党材料', count: 1 });
       c.result.requests.push(req.id);
       const r = await c.approver.req('POST', `/api/seal/requests/${req.id}/approve`, {});
       if (r.status !== 403) throw new Error(`self-approval was not refused: ${r.status}`);
       if (c.township) {
         const ok = await c.township.approve(req.id, 'escalated: approved by the township');
-        await until(() => c.env.sleeve.grant?.grant === ok.grant, timeout(c), 'grant after escalation');
-        await stampN(c, 1);
-        await idle(c);
+        await onSleeve(c, ok.grant, 'grant after escalation');
+        await stampOnce(c);
       } else {
         await c.approver.withdraw(req.id, 'no township approver in this run');
       }
@@ -363,12 +348,10 @@ export const SEAL_SCENARIOS: Record<string, Scenario> = {
     title: 'Emergency unlock by an approver with a reason',
     expected: ['BREAK_GLASS'],
     async run(c) {
-      workingTime(c);
       const r = await c.approver.breakGlass(c.env.sleeve.id, { reason: '防汛紧急通知需立即盖章 (flood emergency notice)', uses: 1, minutes: 30 });
       c.result.requests.push(r.id);
-      await until(() => c.env.sleeve.grant?.grant === r.grant, timeout(c), 'break-glass grant');
-      await stampN(c, 1);
-      await idle(c);
+      await onSleeve(c, r.grant, 'break-glass grant');
+      await stampOnce(c);
     },
   },
 };
@@ -392,6 +375,7 @@ export async function runSealScenario(name: string, env: SealScenarioEnv): Promi
     return c.result;
   }
   env.log?.info({ scenario: name, sleeve: env.sleeve.id }, `seal scenario: ${sc.title}`);
+  if (!sc.ownTime) workingTime(c);
   await sc.run(c);
   return c.result;
 }
