@@ -1,7 +1,9 @@
 /**
  * Login, sessions and roles (DESIGN §7). Passwords are checked with scrypt (registry), sessions
  * expire (absolute and idle), repeated failed logins lock out the user and the address for a while,
- * and every login, failed login and permission denial is journaled.
+ * and every login, failed login and permission denial is journaled. A session ends as soon as its
+ * user is disabled or gets another role (checked on every request: one indexed read), and the
+ * admin API ends a user's sessions when their password is reset.
  */
 import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
@@ -87,6 +89,8 @@ export interface Auth {
   /** Journal a denial decided inside a handler (e.g. an approver approving their own request). */
   deny(req: FastifyRequest, action: string, reason: string): Promise<void>;
   sessions(): number;
+  /** End every session of a user (but `keep`'s own, when given). Returns how many ended. */
+  endSessions(name: string, keep?: FastifyRequest): number;
 }
 
 export function registerAuth(app: Http, deps: { journal: Journal; registry: Registry; cfg: Config; now?: () => number }): Auth {
@@ -113,6 +117,11 @@ export function registerAuth(app: Http, deps: { journal: Journal; registry: Regi
     if (!s) return undefined;
     const t = now();
     if (t - s.created > ttl || t - s.lastUsed > idle) {
+      sessions.delete(token);
+      return undefined;
+    }
+    const u = registry.account(s.user.name);
+    if (!u || u.disabled || u.role !== s.user.role) {
       sessions.delete(token);
       return undefined;
     }
@@ -157,8 +166,13 @@ export function registerAuth(app: Http, deps: { journal: Journal; registry: Regi
           retryAt: until,
         });
       }
-      const principal = await registry.authenticate(username, password);
-      if (!principal || principal.kind !== 'user') {
+      const login = await registry.checkLogin(username, password);
+      if (!login.ok && login.reason === 'disabled') {
+        // the password was right: no lockout count, but no session either
+        await journal.append({ kind: 'user.denied', subject: username, data: { action: 'login', reason: 'disabled', ip: req.ip } });
+        return reply.status(403).send({ error: 'account_disabled', message: 'this account is disabled; ask the site admin' });
+      }
+      if (!login.ok) {
         const locked = lockout.fail(userKey, t) || lockout.fail(ipKey, t, c.lockoutFailures * 2);
         await journal.append({
           kind: 'user.denied',
@@ -168,7 +182,7 @@ export function registerAuth(app: Http, deps: { journal: Journal; registry: Regi
         return reply.status(401).send({ error: 'bad_credentials', message: 'wrong user name or password' });
       }
       lockout.succeed(userKey);
-      const user = registry.user(username)!;
+      const user = login.user;
       const token = randomBytes(24).toString('base64url');
       const session: Session = { user: { name: user.name, role: user.role, displayName: user.displayName }, created: t, lastUsed: t };
       sessions.set(token, session);
@@ -209,6 +223,16 @@ export function registerAuth(app: Http, deps: { journal: Journal; registry: Regi
       },
     deny,
     sessions: () => sessions.size,
+    endSessions: (name, keep) => {
+      const kept = keep ? tokenOf(keep) : undefined;
+      let n = 0;
+      for (const [token, s] of sessions) {
+        if (s.user.name !== name || token === kept) continue;
+        sessions.delete(token);
+        n++;
+      }
+      return n;
+    },
   };
 
   app.get(

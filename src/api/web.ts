@@ -7,7 +7,8 @@
  *   /browser-check.js web/browser-check.js (tells an old browser plainly that it is too old)
  *   /app/*            web/dist/** — the pages compiled by `tsc -p web/tsconfig.json`
  *   /vendor/*.mjs     Preact's ES modules from node_modules (preact, hooks, jsx-runtime)
- *   /api/site         public: the site's name, gateway id and time zone (login page, times)
+ *   /api/site         public: the site's name, gateway id, time zone and mode (login page, times;
+ *                     mode "hub" makes the app show the hub's pages for inspectors across sites)
  *
  * Files are read from disk on each request (they are small) with an ETag, so a rebuilt web/dist
  * is picked up without a restart and phones revalidate cheaply.
@@ -107,13 +108,16 @@ async function sendFile(req: FastifyRequest, reply: FastifyReply, file: string, 
 
 export interface SiteInfo {
   name: string;
+  /** The gateway id; on a hub, the hub's key name. */
   gatewayId: string;
   timezone: string;
+  /** Who serves the pages: a gateway (users log in by name and password) or a hub (inspectors across sites, with the hub's token). */
+  mode: 'gateway' | 'hub';
 }
 
 /**
  * Mount the pages on an HTTP server: `/`, the static files, the modules, and `GET /api/site`.
- * The gateway does this (webFeature); the hub can do the same for inspectors across sites.
+ * The gateway does this (webFeature); the hub does the same for inspectors across sites (src/hub/http.ts).
  */
 export function registerWebPages(http: Http, opts: { site: () => SiteInfo; log: Logger; webRoot?: string | undefined }): void {
   const root = opts.webRoot ?? findWebRoot();
@@ -122,7 +126,7 @@ export function registerWebPages(http: Http, opts: { site: () => SiteInfo; log: 
   if (!built()) opts.log.warn({ web: root ?? null }, 'web pages are not built (run `npm run build`); / explains this');
   const hide = { schema: { hide: true } } as const;
 
-  http.get('/api/site', { schema: { tags: ['web'], summary: 'Site name, gateway id and time zone (public, for the login page)' } }, async () =>
+  http.get('/api/site', { schema: { tags: ['web'], summary: 'Site name, gateway id, time zone and mode (public, for the login page)' } }, async () =>
     opts.site(),
   );
 
@@ -178,7 +182,7 @@ export const webFeature: Feature = {
     if (!http) return;
     registerWebPages(http, {
       log,
-      site: () => ({ name: cfg.gateway.name, gatewayId: cfg.gateway.id, timezone: cfg.gateway.timezone }),
+      site: () => ({ name: cfg.gateway.name, gatewayId: cfg.gateway.id, timezone: cfg.gateway.timezone, mode: 'gateway' }),
     });
   },
 };

@@ -98,7 +98,12 @@ export async function runDemo(opts: CommonOpts): Promise<number> {
       `  API           ${http}/api/docs`,
       `  health        ${http}/healthz    metrics ${http}/metrics`,
       `  MQTT broker   mqtt://${cfg.broker.host}:${gw.brokerPort}  (log in as a user below to watch sealift/${cfg.gateway.id}/#)`,
-      hub ? `  hub           ${hub.httpUrl}/api/hub/gateways  (receives the journal over ${hub.url})` : `  upstream      ${cfg.upstream.url}`,
+      ...(hub
+        ? [
+            `  hub           ${hub.httpUrl}/api/hub/gateways  (receives the journal over ${hub.url})`,
+            `  hub pages     ${hub.httpUrl}/   (上级平台: every site verified, stamps across sites, alarms; no token in the demo)`,
+          ]
+        : [`  upstream      ${cfg.upstream.url}`]),
       `  data          ${cfg.data}  (journal: ${gw.store.journal.size} records)`,
       `  simulator     ${sim.deviceIds.length} devices: ${sim.deviceIds.join(', ')}`,
       '',

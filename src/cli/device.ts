@@ -44,6 +44,8 @@ export async function deviceAdd(id: string, opts: AddOpts): Promise<number> {
     process.stdout.write(`added ${device.id} (${device.profile})\n`);
     if (device.profile.endsWith('-mqtt')) {
       process.stdout.write(`MQTT login: clientId = username = ${device.id}, password = ${secret}\n`);
+    } else if (device.profile === 'seal-ssp1-serial') {
+      process.stdout.write(`MQTT login for its photo uploads: clientId = username = ${device.id}, password = ${secret}\n`);
     }
     return 0;
   });

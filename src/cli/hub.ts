@@ -49,7 +49,7 @@ export async function runHub(opts: HubOpts): Promise<number> {
   const log = createLogger(cfg.log.level);
   const hub = await startHub(cfg, log);
   let port: number | undefined;
-  const http = cfg.hub.http.enabled ? buildHubHttp(hub, child(log, 'http'), cfg.hub.http.token) : undefined;
+  const http = cfg.hub.http.enabled ? buildHubHttp(hub, child(log, 'http'), cfg.hub.http.token, { timezone: cfg.gateway.timezone }) : undefined;
   if (http) {
     await http.listen({ host: cfg.hub.http.host, port: cfg.hub.http.port });
     const addr = http.server.address();

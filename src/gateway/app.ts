@@ -22,6 +22,7 @@ import { PROFILES } from '../registry/schema.js';
 import type { Feature, GatewayContext, GatewayEvents } from './feature.js';
 import { FEATURES } from './features.js';
 import { upstreamHealth } from '../sync/feature.js';
+import { DeviceLinks, DeviceStatusProviders, DeviceWatch } from './devices.js';
 
 export class Gateway {
   readonly metrics: Metrics;
@@ -38,6 +39,7 @@ export class Gateway {
   private startedAt = Date.now();
   private stopping = false;
   private stopCheckpoints?: () => void;
+  private deviceWatch?: DeviceWatch;
 
   constructor(
     readonly cfg: Config,
@@ -54,7 +56,8 @@ export class Gateway {
     this.store = await openStore(cfg, log, metrics);
     const { journal, registry, db } = this.store;
 
-    this.ingest = new Ingest(registry, metrics, child(log, 'ingest'));
+    const links = new DeviceLinks();
+    this.ingest = new Ingest(registry, metrics, child(log, 'ingest'), links);
     // Profiles without a domain feature still have every message journaled as it came.
     for (const p of PROFILES) this.ingest.register(p, genericHandler(journal));
 
@@ -66,6 +69,16 @@ export class Gateway {
         metrics: metrics.registry,
         auth: (u, p) => registry.authenticate(u, p),
         onDevicePublish: (id, sub, payload) => this.ingest.receive(id, sub, payload),
+        onClientConnected: (p) => {
+          if (p.kind === 'device') links.connected(p.id);
+        },
+        onClientDisconnected: (p) => {
+          if (p.kind === 'device') links.disconnected(p.id);
+        },
+        onRefusal: (e) => {
+          if (e.principal?.kind === 'device') links.rejected(e.principal.id);
+          else if (e.reason === 'bad_credentials' && e.username && registry.device(e.username)) links.authFailed(e.username);
+        },
       });
       this.broker.onRequest('health', async () => this.healthSnapshot());
       this.broker.onRequest('devices', async () => registry.devices());
@@ -86,6 +99,8 @@ export class Gateway {
       db,
       registry,
       ingest: this.ingest,
+      links,
+      deviceStatus: new DeviceStatusProviders(links),
       broker,
       http: this.http,
       auth: this.auth,
@@ -95,6 +110,8 @@ export class Gateway {
         });
       },
     };
+    // devices provisioned from now on (API, or the CLI in another process) reach the features as `device.added`
+    this.deviceWatch = new DeviceWatch(db, journal, this.bus, child(log, 'devices'));
     for (const f of this.features) await f.setup({ ...this.ctx, log: child(log, f.name) });
 
     await this.broker?.start();
@@ -104,6 +121,7 @@ export class Gateway {
       this.started.push(f);
     }
 
+    this.deviceWatch.start();
     this.stopCheckpoints = journal.startCheckpointTimer(Math.max(1000, Math.round(cfg.journal.checkpointIntervalMin * 60_000)));
     this.timers.push(setInterval(() => this.publishHealth(), cfg.health.intervalSec * 1000));
     for (const t of this.timers) t.unref();
@@ -159,6 +177,7 @@ export class Gateway {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    this.deviceWatch?.stop();
     this.stopCheckpoints?.();
     for (const f of [...this.started].reverse()) {
       await f.stop?.().catch((err: unknown) => this.log.error({ err, feature: f.name }, 'feature stop failed'));

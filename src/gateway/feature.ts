@@ -14,6 +14,7 @@ import type { EmbeddedBroker } from '../transport/broker/index.js';
 import type { Http } from '../api/server.js';
 import type { Auth } from '../api/auth.js';
 import type { Ingest } from './ingest.js';
+import type { DeviceLinks, DeviceStatusProviders } from './devices.js';
 
 /** Domain events on the gateway bus. Features add theirs by declaration merging. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -28,6 +29,10 @@ export interface GatewayContext {
   db: Db;
   registry: Registry;
   ingest: Ingest;
+  /** Per-device MQTT counters (connected, messages in, refused). */
+  links: DeviceLinks;
+  /** Features register how to tell each device's live state and link counters (the admin's device list). */
+  deviceStatus: DeviceStatusProviders;
   /** Absent when the broker is disabled in the config. */
   broker?: EmbeddedBroker | undefined;
   /** Absent when HTTP is disabled in the config. */

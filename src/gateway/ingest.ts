@@ -11,6 +11,7 @@ import { throttledWarn } from '../core/logger.js';
 import { Rejection } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
 import type { Device } from '../registry/schema.js';
+import type { DeviceLinks } from './devices.js';
 
 export interface DeviceMessage {
   device: Device;
@@ -29,6 +30,8 @@ export class Ingest {
     private readonly registry: Registry,
     private readonly metrics: Metrics,
     log: Logger,
+    /** Per-device counts of messages in and refused (the admin's device list). */
+    private readonly links?: DeviceLinks,
   ) {
     this.warn = throttledWarn(log);
   }
@@ -42,11 +45,15 @@ export class Ingest {
     const device = this.registry.device(deviceId);
     if (!device) return this.refuse('unknown_device', `unknown device ${deviceId}`, deviceId);
     const handler = this.handlers.get(device.profile);
+    this.links?.message(deviceId);
     if (!handler) return this.refuse('no_handler', `no handler for profile ${device.profile}`, deviceId);
     try {
       await handler({ device, channel, payload });
     } catch (err) {
-      if (err instanceof Rejection) return this.refuse(err.code, err.message, deviceId);
+      if (err instanceof Rejection) {
+        this.links?.rejected(deviceId);
+        return this.refuse(err.code, err.message, deviceId);
+      }
       throw err;
     }
   }

@@ -42,10 +42,10 @@ export const HubConfigSchema = Type.Object(
     maxEvidenceBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024, description: 'Larger photos are refused.' }),
     http: Type.Object(
       {
-        enabled: Type.Boolean({ default: true, description: 'Serve the hub inspector API (search, alarms, export, commands).' }),
-        host: Type.String({ default: '127.0.0.1', description: 'Listen address of the hub inspector API.' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8090, description: 'Port of the hub inspector API.' }),
-        token: NullableString('Bearer token required by the hub API (except /healthz, /metrics); null = none (keep it on loopback).'),
+        enabled: Type.Boolean({ default: true, description: 'Serve the hub inspector pages and API (sites, stamp logs, photos, alarms, export, commands).' }),
+        host: Type.String({ default: '127.0.0.1', description: 'Listen address of the hub inspector pages and API (0.0.0.0 for phones on the network: set a token).' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8090, description: 'Port of the hub inspector pages and API.' }),
+        token: NullableString('Bearer token required by the hub API /api/* (not /api/site, the pages, /healthz, /metrics); the pages ask for it as 访问口令; null = none (keep it on loopback).'),
       },
       { default: {}, additionalProperties: false },
     ),

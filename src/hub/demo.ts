@@ -55,7 +55,7 @@ export async function startDemoHub(opts: { dataDir: string; log: Logger; gw?: st
   try {
     await hub.addGateway(gw, loadOrCreateKey(opts.dataDir, checkpointOrigin(gw)).vkey, { replace: true });
     await hub.connect(url);
-    http = buildHubHttp(hub, log, null);
+    http = buildHubHttp(hub, log, null, { timezone: cfg.gateway.timezone });
     await http.listen({ host: '127.0.0.1', port: 0 });
   } catch (e) {
     await stop();

@@ -1,30 +1,40 @@
 /**
- * The hub's inspector API (JSON over HTTP):
+ * The hub's inspector API (JSON over HTTP) and the inspectors' web pages:
  *   GET  /healthz, /metrics
- *   GET  /api/hub/gateways                         every gateway: verified size, status, alarms
+ *   GET  /api/hub/gateways                         every gateway: verified size, status, alarms, newest receipt
  *   GET  /api/hub/gateways/:gw                     one gateway with its newest receipt and alarms
- *   GET  /api/hub/alarms?gw=&kind=&limit=          alarms, newest first
- *   GET  /api/hub/records?gw=&kind=&subject=&from=&to=&limit=&cursor=
- *                                                  search across gateways, newest first, paged
+ *   GET  /api/hub/alarms?gw=&kind=&limit=          alarms, newest first, with counts per gateway and kind
+ *   GET  /api/hub/records?gw=&kind=&subject=&seal=&from=&to=&limit=&cursor=
+ *                                                  search across gateways, newest first, paged; with the
+ *                                                  records of the requests they name, which photos are held
+ *                                                  and the anomalies found about each stamp
+ *   GET  /api/hub/gateways/:gw/records/:seq        one record with its request's story (request → decision
+ *                                                  → grant → stamps), the stamp's anomalies and photos
+ *   GET  /api/hub/names?gw=                        seal and people names from the gateways' provisioning records
+ *   GET  /api/hub/photos/:sha                      a stamp photo (image/jpeg) the hub holds, by its SHA-256
  *   GET  /api/hub/gateways/:gw/export?from=&to=&subject=&kind=
  *                                                  evidence bundle as a tar (`| tar x`, then
  *                                                  `sealift verify --bundle DIR --key VKEY`)
  *   POST /api/hub/gateways/:gw/commands/:name      send a remote command, wait for its result
- * With `hub.http.token` set, /api/* needs `Authorization: Bearer <token>`.
+ *   /, /app/*, /api/site …                         the web pages (registerWebPages; /api/site says mode "hub")
+ * With `hub.http.token` set, /api/* (except the public /api/site) needs `Authorization: Bearer <token>`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Logger } from 'pino';
+import { child } from '../core/logger.js';
 import { buildHttp, type Http } from '../api/server.js';
+import { registerWebPages } from '../api/web.js';
 import type { JournalRecord } from '../store/types.js';
-import { COMMAND_NAME, GW_ID } from '../sync/protocol.js';
+import { COMMAND_NAME, GW_ID, SHA256_HEX } from '../sync/protocol.js';
 import { exportGateway } from './export.js';
 import type { Hub } from './hub.js';
 import { tarStream } from '../store/tar.js';
-import type { HubRecord } from './store.js';
+import type { HubRecord, HubStore } from './store.js';
 
 const Time = Type.Optional(Type.String({ description: 'epoch ms or ISO 8601' }));
 
@@ -53,7 +63,58 @@ function decodeCursor(c: string | undefined): { ts: number; gw: string; seq: num
   throw badRequest('cursor: not a cursor from a previous page');
 }
 
-export function buildHubHttp(hub: Hub, log: Logger, token: string | null): Http {
+const parse = (r: HubRecord): JournalRecord => JSON.parse(r.bytes.toString('utf8')) as JournalRecord;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const SEAL_PROFILE = /^seal-/;
+/** Most records kept about one request (request, escalation, decision, grant, ack, revoke, completion…). */
+const REQUEST_RECORDS = 200;
+/** Most stamps or anomalies looked at around one request or stamp. */
+const AROUND = 1000;
+const DAY = 86_400_000;
+
+/** The request a seal record belongs to: `data.request`, or its subject for the request's own records. */
+function requestOf(rec: JournalRecord): string | undefined {
+  if (!rec.kind.startsWith('seal.')) return undefined;
+  return str(rec.data?.request) ?? (rec.kind === 'seal.request' ? rec.subject : undefined);
+}
+
+/** The photo a record names: a stamp's `data.photo`, a stored photo's `data.sha256`. */
+function photoOf(rec: JournalRecord): string | undefined {
+  const sha = rec.kind === 'seal.stamp' ? str(rec.data?.photo) : rec.kind === 'seal.photo' ? str(rec.data?.sha256) : undefined;
+  return sha && SHA256_HEX.test(sha) ? sha : undefined;
+}
+
+/** A photo the hub holds, read from its photos directory and checked against its name; undefined if absent or damaged. */
+async function readPhoto(store: HubStore, sha: string, log: Logger): Promise<Buffer | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(store.photosDir(), sha));
+  } catch {
+    return undefined;
+  }
+  if (createHash('sha256').update(bytes).digest('hex') !== sha) {
+    log.warn({ sha }, 'stored photo does not match its name: not served');
+    return undefined;
+  }
+  return bytes;
+}
+
+async function photoHeld(store: HubStore, sha: string): Promise<boolean> {
+  try {
+    return (await stat(join(store.photosDir(), sha))).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export interface HubHttpOptions {
+  /** Time zone the pages show times in (the configuration's `gateway.timezone`). */
+  timezone?: string | undefined;
+  /** The directory holding web/index.html (default: found from this file). */
+  webRoot?: string | undefined;
+}
+
+export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: HubHttpOptions = {}): Http {
   const app = buildHttp({
     log,
     metrics: hub.metrics,
@@ -63,7 +124,9 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null): Http 
   if (token) {
     const want = Buffer.from(`Bearer ${token}`);
     app.addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith('/api/')) return;
+      const path = req.url.split('?', 1)[0]!;
+      // /api/site is public: the pages read it before anyone has typed the token
+      if (!path.startsWith('/api/') || path === '/api/site') return;
       const got = Buffer.from(req.headers.authorization ?? '');
       if (got.length !== want.length || !timingSafeEqual(got, want)) {
         hub.metrics.rejected.inc({ reason: 'hub_api_auth' });
@@ -76,17 +139,23 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null): Http 
 
   app.get('/api/hub/gateways', async () => {
     const counts = await store.alarmCounts();
-    const gateways = (await store.listGateways()).map((g) => ({
-      gw: g.gw,
-      vkey: g.vkey,
-      status: g.status,
-      held: g.held,
-      verified: g.verified,
-      root: g.root,
-      online: g.online,
-      lastSeen: g.lastSeen,
-      alarms: counts.get(g.gw) ?? 0,
-    }));
+    const gateways = await Promise.all(
+      (await store.listGateways()).map(async (g) => {
+        const r = await store.latestReceipt(g.gw);
+        return {
+          gw: g.gw,
+          vkey: g.vkey,
+          status: g.status,
+          held: g.held,
+          verified: g.verified,
+          root: g.root,
+          online: g.online,
+          lastSeen: g.lastSeen,
+          alarms: counts.get(g.gw) ?? 0,
+          receipt: r ? { size: r.size, time: r.time } : null,
+        };
+      }),
+    );
     return { hub: { name: hub.key.name, vkey: hub.key.vkey }, gateways };
   });
 
@@ -110,7 +179,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null): Http 
     },
     async (req) => {
       const q = req.query as { gw?: string; kind?: string; limit: number };
-      return { alarms: await store.alarms(q) };
+      return { alarms: await store.alarms(q), summary: await store.alarmSummary() };
     },
   );
 
@@ -122,6 +191,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null): Http 
           gw: Type.Optional(Type.String()),
           kind: Type.Optional(Type.String()),
           subject: Type.Optional(Type.String()),
+          seal: Type.Optional(Type.String({ description: "records about a seal: its subject, or data.seal of a request's records" })),
           from: Time,
           to: Time,
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -130,28 +200,127 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null): Http 
       },
     },
     async (req) => {
-      const q = req.query as { gw?: string; kind?: string; subject?: string; from?: string; to?: string; limit: number; cursor?: string };
+      const q = req.query as { gw?: string; kind?: string; subject?: string; seal?: string; from?: string; to?: string; limit: number; cursor?: string };
       const rows = await store.search({
         gw: q.gw,
         kind: q.kind,
         subject: q.subject,
+        seal: q.seal,
         from: parseTime(q.from, 'from'),
         to: parseTime(q.to, 'to'),
         limit: q.limit,
         before: decodeCursor(q.cursor),
       });
       const verified = new Map((await store.listGateways()).map((g) => [g.gw, g.verified]));
-      return {
-        records: rows.map((r) => ({
-          gw: r.gw,
-          seq: r.seq,
-          verified: r.seq < (verified.get(r.gw) ?? 0),
-          record: JSON.parse(r.bytes.toString('utf8')) as JournalRecord,
-        })),
-        next: rows.length === q.limit ? encodeCursor(rows[rows.length - 1]!) : null,
-      };
+      const records = rows.map((r) => ({ gw: r.gw, seq: r.seq, verified: r.seq < (verified.get(r.gw) ?? 0), record: parse(r) }));
+      const requests: Record<string, JournalRecord[]> = {};
+      const photos: Record<string, boolean> = {};
+      for (const { gw, record } of records) {
+        const id = requestOf(record);
+        if (id && !(`${gw} ${id}` in requests)) requests[`${gw} ${id}`] = await requestRecords(gw, id);
+        const sha = photoOf(record);
+        if (sha && !(sha in photos)) photos[sha] = await photoHeld(store, sha);
+      }
+      return { records, next: rows.length === q.limit ? encodeCursor(rows[rows.length - 1]!) : null, requests, photos, anomalies: await stampAnomalies(records) };
     },
   );
+
+  /** "gw stamp-id" → the anomaly codes the gateway found about each stamp among `records` (one search per seal). */
+  async function stampAnomalies(records: { gw: string; record: JournalRecord }[]): Promise<Record<string, string[]>> {
+    const out: Record<string, string[]> = {};
+    const bySeal = new Map<string, { gw: string; seal: string; from: number; to: number }>();
+    for (const { gw, record } of records) {
+      if (record.kind !== 'seal.stamp') continue;
+      const k = `${gw} ${record.subject}`;
+      const g = bySeal.get(k) ?? { gw, seal: record.subject, from: record.ts, to: record.ts };
+      g.from = Math.min(g.from, record.ts);
+      g.to = Math.max(g.to, record.ts);
+      bySeal.set(k, g);
+      out[`${gw} ${str(record.data?.stamp) ?? `${record.subject}:${record.seq}`}`] = [];
+    }
+    for (const g of bySeal.values()) {
+      // anomalies are journaled with their stamp, or soon after it (a photo that never came)
+      for (const r of await store.search({ gw: g.gw, subject: g.seal, kind: 'seal.anomaly', from: g.from - 60_000, to: g.to + DAY, limit: AROUND })) {
+        const a = parse(r);
+        const list = out[`${g.gw} ${str(a.data?.stamp) ?? ''}`];
+        if (list && typeof a.data?.code === 'string' && !list.includes(a.data.code)) list.push(a.data.code);
+      }
+    }
+    return out;
+  }
+
+  /** The records whose subject is a request (its request, decision, grant…), in seq order. */
+  async function requestRecords(gw: string, id: string): Promise<JournalRecord[]> {
+    const rows = await store.search({ gw, subject: id, kind: 'seal.*', limit: REQUEST_RECORDS });
+    return rows.map(parse).sort((a, b) => a.seq - b.seq);
+  }
+
+  app.get(
+    '/api/hub/gateways/:gw/records/:seq',
+    { schema: { params: Type.Object({ gw: Type.String({ pattern: GW_ID.source }), seq: Type.Integer({ minimum: 0 }) }) } },
+    async (req) => {
+      const { gw, seq } = req.params as { gw: string; seq: number };
+      const g = await store.getGateway(gw);
+      if (!g) throw notFound(`unknown gateway ${gw}`);
+      const row = (await store.records(gw, seq, 1))[0];
+      if (!row || row.seq !== seq) throw notFound(`the hub holds no record ${seq} of ${gw}`);
+      const record = parse(row);
+      const id = requestOf(record);
+      const story = id ? await requestRecords(gw, id) : [];
+      const filed = story.find((r) => r.kind === 'seal.request');
+      const seal = str(record.data?.seal) ?? str(filed?.data?.seal) ?? (record.kind.startsWith('seal.') ? record.subject : undefined);
+      // The stamps of the request (or this stamp alone), and the anomalies and photos that name them.
+      let stamps: JournalRecord[] = record.kind === 'seal.stamp' ? [record] : [];
+      let around: JournalRecord[] = [];
+      if (seal && (id || record.kind === 'seal.stamp')) {
+        const from = (filed ?? record).ts - DAY;
+        const notAfter = typeof filed?.data?.notAfter === 'number' ? filed.data.notAfter : record.ts;
+        const to = Math.max(notAfter, record.ts) + 7 * DAY;
+        around = (await store.search({ gw, subject: seal, kind: 'seal.*', from, to, limit: AROUND })).map(parse).sort((a, b) => a.seq - b.seq);
+        if (id) stamps = around.filter((r) => r.kind === 'seal.stamp' && r.data?.request === id);
+        if (record.kind === 'seal.stamp' && !stamps.some((s) => s.seq === record.seq)) stamps.push(record);
+      }
+      const stampIds = new Set(stamps.map((s) => str(s.data?.stamp)).filter((x): x is string => !!x));
+      const anomalies = around.filter((r) => r.kind === 'seal.anomaly' && ((id && r.data?.request === id) || stampIds.has(str(r.data?.stamp) ?? '')));
+      if (record.kind === 'seal.anomaly' && !anomalies.some((a) => a.seq === record.seq)) anomalies.push(record);
+      const photos: Record<string, boolean> = {};
+      for (const r of [record, ...stamps, ...around.filter((x) => x.kind === 'seal.photo')]) {
+        const sha = photoOf(r);
+        if (sha && !(sha in photos)) photos[sha] = await photoHeld(store, sha);
+      }
+      return { gw, seq, verified: seq < g.verified, record, story, stamps, anomalies, photos };
+    },
+  );
+
+  app.get('/api/hub/names', { schema: { querystring: Type.Object({ gw: Type.Optional(Type.String({ pattern: GW_ID.source })) }) } }, async (req) => {
+    const { gw } = req.query as { gw?: string };
+    const names: Record<string, { seals: { id: string; name: string | null }[]; people: { name: string; displayName: string | null; role: string }[] }> = {};
+    for (const g of gw ? [gw] : (await store.listGateways()).map((x) => x.gw)) names[g] = { seals: [], people: [] };
+    // provisioning is journaled as config.change (device.add, user.add): the newest entry wins
+    const rows = (await store.search({ gw, kind: 'config.change', limit: 100_000 })).map(parse).sort((a, b) => a.seq - b.seq);
+    for (const r of rows) {
+      const n = names[r.gw];
+      if (!n) continue;
+      const d = r.data as { op?: unknown; device?: { id?: unknown; profile?: unknown; name?: unknown }; user?: { name?: unknown; displayName?: unknown; role?: unknown } };
+      if (d.op === 'device.add' && typeof d.device?.id === 'string' && SEAL_PROFILE.test(String(d.device.profile))) {
+        n.seals = [...n.seals.filter((x) => x.id !== d.device!.id), { id: d.device.id, name: str(d.device.name) ?? null }];
+      } else if (d.op === 'user.add' && typeof d.user?.name === 'string') {
+        n.people = [...n.people.filter((x) => x.name !== d.user!.name), { name: d.user.name, displayName: str(d.user.displayName) ?? null, role: String(d.user.role ?? '') }];
+      }
+    }
+    return { names };
+  });
+
+  app.get('/api/hub/photos/:sha', { schema: { params: Type.Object({ sha: Type.String() }) } }, async (req, reply) => {
+    const { sha } = req.params as { sha: string };
+    if (!SHA256_HEX.test(sha)) throw badRequest('sha: not a SHA-256 (64 lowercase hexadecimal digits)');
+    const bytes = await readPhoto(store, sha, log);
+    if (!bytes) throw notFound(`the hub holds no photo ${sha}`);
+    return reply
+      .type('image/jpeg')
+      .headers({ 'cache-control': 'private, max-age=86400, immutable', 'x-content-type-options': 'nosniff' })
+      .send(bytes);
+  });
 
   app.get(
     '/api/hub/gateways/:gw/export',
@@ -200,6 +369,13 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null): Http 
       }
     },
   );
+
+  // The inspectors' pages (the gateway's web bundle: it shows the hub pages when /api/site says "hub").
+  registerWebPages(app, {
+    log: child(log, 'web'),
+    webRoot: opts.webRoot,
+    site: () => ({ name: hub.key.name, gatewayId: hub.key.name, timezone: opts.timezone ?? 'Asia/Shanghai', mode: 'hub' }),
+  });
 
   return app;
 }

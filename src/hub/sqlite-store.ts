@@ -6,6 +6,7 @@ import { openDb, type Db } from '../store/db.js';
 import { runMigrations, type Migration } from '../store/migrations.js';
 import {
   StaleStateError,
+  type AlarmSummary,
   type GatewayState,
   type HubAlarm,
   type HubCheckpoint,
@@ -211,6 +212,9 @@ export class SqliteHubStore implements HubStore {
       ),
       alarm: s<[number | bigint], AlarmRow>('SELECT * FROM hub_alarms WHERE id = ?'),
       alarmCounts: s<[], { gw: string; n: number }>('SELECT gw, COUNT(*) AS n FROM hub_alarms GROUP BY gw'),
+      alarmSummary: s<[], AlarmSummary>(
+        'SELECT gw, kind, MIN(severity) AS severity, COUNT(*) AS alarms, SUM(count) AS times, MAX(last_ts) AS lastTs FROM hub_alarms GROUP BY gw, kind ORDER BY gw, kind',
+      ),
       hasEvidence: s<[string]>('SELECT 1 FROM hub_evidence WHERE sha = ?'),
       insertEvidence: s<[string, string, number, number]>('INSERT OR IGNORE INTO hub_evidence (sha, gw, bytes, ts) VALUES (?, ?, ?, ?)'),
       insertCommand: s<[string, string, string, string, number, string]>(
@@ -286,6 +290,8 @@ export class SqliteHubStore implements HubStore {
     if (q.kind?.endsWith('.*')) cond('substr(kind, 1, ?) = ?', q.kind.length - 1, q.kind.slice(0, -1));
     else if (q.kind !== undefined) cond('kind = ?', q.kind);
     if (q.subject !== undefined) cond('subject = ?', q.subject);
+    // The seal's own records have it as subject; request records (request, decision, grant…) name it in data.seal.
+    if (q.seal !== undefined) cond("(subject = ? OR (substr(kind, 1, 5) = 'seal.' AND json_extract(CAST(bytes AS TEXT), '$.data.seal') = ?))", q.seal, q.seal);
     if (q.from !== undefined) cond('ts >= ?', q.from);
     if (q.to !== undefined) cond('ts <= ?', q.to);
     if (q.before) cond('(ts, gw, seq) < (?, ?, ?)', q.before.ts, q.before.gw, q.before.seq);
@@ -351,6 +357,10 @@ export class SqliteHubStore implements HubStore {
 
   async alarmCounts(): Promise<Map<string, number>> {
     return new Map(this.st.alarmCounts.all().map((r) => [r.gw, r.n]));
+  }
+
+  async alarmSummary(): Promise<AlarmSummary[]> {
+    return this.st.alarmSummary.all();
   }
 
   async putEvidence(gw: string, sha: string, bytes: Buffer): Promise<boolean> {

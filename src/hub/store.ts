@@ -78,12 +78,27 @@ export interface RecordQuery {
   /** A kind, or a prefix ending in `.*` */
   kind?: string | undefined;
   subject?: string | undefined;
+  /** Records about a seal: its subject, or a `seal.*` record whose `data.seal` names it (requests, decisions, grants). */
+  seal?: string | undefined;
   /** Gateway time, epoch ms, inclusive */
   from?: number | undefined;
   to?: number | undefined;
   limit: number;
   /** Continue after this position (newest first): from a previous page's `next`. */
   before?: { ts: number; gw: string; seq: number } | undefined;
+}
+
+/** Alarms counted per gateway and kind (for the pages: counts per kind and per site). */
+export interface AlarmSummary {
+  gw: string;
+  kind: AlarmKind;
+  severity: HubAlarm['severity'];
+  /** Distinct alarms (rows). */
+  alarms: number;
+  /** Occurrences, repeats included. */
+  times: number;
+  /** Newest occurrence, epoch ms. */
+  lastTs: number;
 }
 
 export interface HubCommand {
@@ -133,6 +148,7 @@ export interface HubStore {
   raiseAlarm(a: Omit<HubAlarm, 'id' | 'lastTs' | 'count'>): Promise<HubAlarm>;
   alarms(q: { gw?: string | undefined; kind?: string | undefined; limit: number }): Promise<HubAlarm[]>;
   alarmCounts(): Promise<Map<string, number>>;
+  alarmSummary(): Promise<AlarmSummary[]>;
 
   /** Store a photo by its SHA-256 (already checked); false when already held. */
   putEvidence(gw: string, sha: string, bytes: Buffer): Promise<boolean>;

@@ -6,7 +6,7 @@
  */
 import type { Feature, GatewayContext } from '../gateway/feature.js';
 import { registerLiftApi, type LiftApi } from './api.js';
-import { liftProjection } from './projection.js';
+import { LIFT_PROFILES, liftProjection } from './projection.js';
 import { LiftService, type LiftServiceOptions } from './service.js';
 
 export interface LiftFeature extends Feature {
@@ -26,6 +26,8 @@ export function createLiftFeature(opts: LiftServiceOptions = {}): LiftFeature {
       ctx.journal.registerProjection(liftProjection);
       service = new LiftService(ctx, opts);
       service.setup();
+      const svc = service;
+      ctx.deviceStatus.register(LIFT_PROFILES, (d) => svc.deviceStatus(d));
       ctx.ingest.register('lift-kit-mqtt', service.kitHandler);
       if (ctx.http && ctx.auth) api = registerLiftApi(ctx.http, ctx.auth, service, { tz: ctx.cfg.gateway.timezone, now: opts.now });
     },

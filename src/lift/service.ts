@@ -8,6 +8,7 @@
  * offline transitions, maintenance visits and due/overdue alerts, kit camera events. Not every poll.
  */
 import { EventEmitter } from 'node:events';
+import type { Statement } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { liftKitMqtt } from '../../devices/lift-kit-mqtt.js';
@@ -16,6 +17,7 @@ import type { LiftReading } from '../../devices/types.js';
 import { Rejection, StorageError } from '../core/errors.js';
 import { child, throttledWarn } from '../core/logger.js';
 import type { GatewayContext } from '../gateway/feature.js';
+import type { DeviceStatus, LinkStats } from '../gateway/devices.js';
 import type { DeviceHandler } from '../gateway/ingest.js';
 import type { Device } from '../registry/schema.js';
 import type { AppendInput, Committed, JournalRecord } from '../store/types.js';
@@ -150,6 +152,10 @@ export class LiftService {
   private readonly timers: RuleTimers;
   private readonly lifts = new Map<string, LiftRuntime>();
   private readonly buses: ModbusBus[] = [];
+  /** The bus of each serial port and its lifts by slave address (lifts provisioned later join it). */
+  private readonly busByPort = new Map<string, { bus: ModbusBus; bySlave: Map<number, LiftRuntime> }>();
+  private offAdded: (() => void) | null = null;
+  private onlineStmt: Statement<[string], { online: number | null; online_at: number | null }> | undefined;
   private readonly escalations = new Map<string, NodeJS.Timeout>();
   private readonly stepsInFlight = new Set<string>();
   private readonly now: () => number;
@@ -213,6 +219,9 @@ export class LiftService {
       this.publishState(l);
       void this.evaluate(l, {}).catch((err: unknown) => this.log.error({ err, lift: l.id }, 'lift evaluation failed'));
     }
+    // provisioned while running: a controller joins its bus (or gets a new one), a kit is expected
+    this.offAdded = this.ctx.bus.on('device.added', ({ device }) => this.attach(device));
+    for (const d of this.ctx.registry.devices()) this.attach(d);
     const due = this.ctx.db
       .prepare<[], { fault_id: string; raised_at: number }>("SELECT fault_id, raised_at FROM lift_faults WHERE severity = 'critical' AND status = 'raised' AND escalated_at IS NULL")
       .all();
@@ -234,6 +243,7 @@ export class LiftService {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.offAdded?.();
     await this.cronTask?.destroy();
     this.cronTask = null;
     await Promise.all(this.buses.map((b) => b.stop()));
@@ -296,6 +306,64 @@ export class LiftService {
     return l;
   }
 
+  /**
+   * A lift provisioned while the gateway runs (or found in the registry at start): its runtime, and
+   * for a controller its place on its bus. Idempotent.
+   */
+  attach(d: Device): void {
+    if (this.stopped || !this.started || !this.isLift(d)) return;
+    const known = this.lifts.has(d.id);
+    const l = this.runtime(d);
+    const port = l.source === 'modbus' ? l.device.port : undefined;
+    if (port && l.slave !== null) {
+      const onBus = this.busByPort.get(port);
+      if (!onBus) this.startBus(port, [l]);
+      else if (onBus.bySlave.get(l.slave) !== l) {
+        if (onBus.bySlave.has(l.slave)) {
+          this.log.error({ lift: l.id, port, slave: l.slave, other: onBus.bySlave.get(l.slave)!.id }, 'slave address already polled on this bus');
+          return;
+        }
+        onBus.bus.addSlave(l.slave);
+        onBus.bySlave.set(l.slave, l);
+      } else if (known) return;
+    } else if (known) return;
+    this.log.info({ lift: l.id, source: l.source, port: port ?? null, slave: l.slave }, 'lift attached');
+    void this.evaluate(l, {}).catch((err: unknown) => this.log.error({ err, lift: l.id }, 'lift evaluation failed'));
+  }
+
+  /** Live state and link counters of a lift, for the admin's device list. */
+  deviceStatus(d: Device): DeviceStatus | undefined {
+    const l = this.lift(d.id);
+    if (!l) return undefined;
+    const now = this.now();
+    const online = isFresh(l.mem, now, l.cfg);
+    this.onlineStmt ??= this.ctx.db.prepare<[string], { online: number | null; online_at: number | null }>('SELECT online, online_at FROM lift_state WHERE lift_id = ?');
+    const st = this.onlineStmt.get(l.id);
+    const since = st && st.online !== null && st.online === (online ? 1 : 0) ? st.online_at : null;
+    const links: LinkStats[] = [];
+    if (l.source === 'kit') links.push(this.ctx.links.mqttOf(l.id));
+    else if (l.device.port && l.slave !== null) {
+      const onBus = this.busByPort.get(l.device.port);
+      const s = onBus?.bus.slaveStats(l.slave);
+      links.push({
+        kind: 'modbus',
+        port: l.device.port,
+        slave: l.slave,
+        portOpen: onBus?.bus.isOpen ?? false,
+        mode: s?.mode ?? 'poll',
+        pollsOk: s?.ok ?? 0,
+        pollsMissed: s?.misses ?? 0,
+        timeouts: s?.timeouts ?? 0,
+        crcErrors: s?.crcErrors ?? 0,
+        exceptions: s?.exceptions ?? 0,
+        consecutiveMisses: s?.consecutiveMisses ?? 0,
+        lastOkAt: s?.lastOkAt ?? null,
+        cycleMs: s?.cycleMs ?? null,
+      });
+    }
+    return { online, since, links };
+  }
+
   private startBus(port: string, ls: LiftRuntime[]): void {
     const bauds = new Set(ls.map((l) => l.device.baud ?? liftModbus.defaults.baud));
     const baud = ls[0]!.device.baud ?? liftModbus.defaults.baud;
@@ -325,6 +393,7 @@ export class LiftService {
     });
     bus.start();
     this.buses.push(bus);
+    this.busByPort.set(port, { bus, bySlave });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ export interface CommandChannel {
   send(cmd: SleeveCommand): Promise<SendResult>;
   /** The transport is up (serial port open / MQTT device seen recently). */
   readonly online: boolean;
+  /** Since when `online` has its current value; null when not known (never up since the gateway started). */
+  readonly since: number | null;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export class SerialChannel implements CommandChannel {
   private lastAcks = 0;
   /** Command tries whose acknowledgement frame we never received (each may have consumed a sleeve seq). */
   private ackCredit: number;
+  private wasOnline = false;
+  private changedAt: number | null = null;
 
   constructor(opts: {
     id: string;
@@ -57,10 +61,19 @@ export class SerialChannel implements CommandChannel {
     });
     // After a gateway restart the sleeve's own ACK/NACKed frames since the last journaled one are unknown.
     this.ackCredit = opts.initialBoot !== undefined ? 8 : 0;
+    this.link.on('state', () => {
+      if (this.online === this.wasOnline) return;
+      this.wasOnline = this.online;
+      this.changedAt = Date.now();
+    });
   }
 
   get online(): boolean {
     return this.link.state !== 'closed';
+  }
+
+  get since(): number | null {
+    return this.changedAt;
   }
 
   send(cmd: SleeveCommand): Promise<SendResult> {
@@ -93,7 +106,8 @@ export class SerialChannel implements CommandChannel {
 export class MqttChannel implements CommandChannel {
   private pending = new Map<string, { resolve: (r: SendResult) => void; timer?: NodeJS.Timeout; tries: number }>();
   private closed = false;
-  lastSeen = 0;
+  private seenAt = 0;
+  private onlineSince: number | null = null;
 
   constructor(
     private readonly opts: {
@@ -108,7 +122,23 @@ export class MqttChannel implements CommandChannel {
   ) {}
 
   get online(): boolean {
-    return this.lastSeen > 0 && this.opts.now() - this.lastSeen < this.opts.offlineAfterMs;
+    return this.seenAt > 0 && this.opts.now() - this.seenAt < this.opts.offlineAfterMs;
+  }
+
+  /** Gateway time of the sleeve's last message (0: none since the gateway started). */
+  get lastSeen(): number {
+    return this.seenAt;
+  }
+
+  get since(): number | null {
+    if (this.online) return this.onlineSince;
+    return this.seenAt > 0 ? this.seenAt + this.opts.offlineAfterMs : null;
+  }
+
+  /** A message from the sleeve arrived. */
+  seen(at: number): void {
+    if (!this.online) this.onlineSince = at;
+    this.seenAt = at;
   }
 
   send(cmd: SleeveCommand): Promise<SendResult> {

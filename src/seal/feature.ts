@@ -17,7 +17,7 @@ import { photosDir } from '../gateway/store.js';
 import { Exports } from './exports.js';
 import { sealProjection } from './projection.js';
 import { registerSealRoutes } from './routes.js';
-import { SealService } from './service.js';
+import { SEAL_PROFILES, SealService } from './service.js';
 import { registerCommand, type CommandRequest } from '../sync/commands.js';
 import { isProblem } from './workflow.js';
 
@@ -57,6 +57,7 @@ export function createSealFeature(opts: SealFeatureOptions = {}): Feature & { se
         registerSealRoutes(ctx.http, ctx.auth, svc, { db: ctx.db, journal: ctx.journal, exports });
       }
       const service = svc;
+      ctx.deviceStatus.register(SEAL_PROFILES, (d) => service.deviceStatus(d));
       registerRemoteCommands(ctx, service);
       ctx.broker?.onRequest('seals', async (_payload, principal) => {
         if (principal.kind !== 'user' || !['keeper', 'approver', 'inspector', 'admin'].includes(principal.role)) {

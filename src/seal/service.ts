@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { decodeUp as decodeMqttUp } from '../../devices/seal-mqtt.js';
 import { Rejection } from '../core/errors.js';
 import type { GatewayContext } from '../gateway/feature.js';
+import type { DeviceStatus, SerialLinkStats } from '../gateway/devices.js';
 import type { DeviceMessage } from '../gateway/ingest.js';
 import type { Device } from '../registry/schema.js';
 import type { AppendInput, Committed, DevRef, JournalRecord } from '../store/types.js';
@@ -140,6 +141,7 @@ export class SealService {
   private reserved = new Set<string>();
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
+  private offAdded: (() => void) | undefined;
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -163,6 +165,8 @@ export class SealService {
   /** Open serial sleeves, create MQTT channels, start the timer, catch up on undelivered grants. */
   async start(): Promise<void> {
     for (const d of this.sealDevices()) this.channelOf(d);
+    // provisioned while running: open the serial sleeve's port / be ready for the MQTT sleeve now
+    this.offAdded = this.ctx.bus.on('device.added', ({ device }) => this.attach(device));
     this.tickTimer = setInterval(() => void this.tick(), this.cfg.tickMs);
     this.tickTimer.unref();
     // grants issued before a restart and never acknowledged: try again (the sleeve may be back)
@@ -172,6 +176,7 @@ export class SealService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.offAdded?.();
     clearInterval(this.tickTimer);
     clearTimeout(this.stateTimer);
     for (const c of this.channels.values()) await c.close();
@@ -179,6 +184,39 @@ export class SealService {
     await Promise.allSettled([...this.background]);
     await Promise.allSettled([...this.lanes.values()]);
     this.unsubscribe?.();
+  }
+
+  /** A sleeve provisioned while the gateway runs (idempotent: a known sleeve keeps its channel). */
+  attach(d: Device): void {
+    if (this.stopped || !isSealProfile(d.profile) || this.channels.has(d.id)) return;
+    this.channelOf(d);
+    this.markState(d.id);
+  }
+
+  /** Live state and link counters of a sleeve, for the admin's device list. */
+  deviceStatus(d: Device): DeviceStatus {
+    const mqtt = this.ctx.links.mqttOf(d.id);
+    const ch = this.channels.get(d.id);
+    if (!(ch instanceof SerialChannel)) return { online: ch?.online ?? false, since: ch?.since ?? null, links: [mqtt] };
+    const c = ch.link.counters;
+    const serial: SerialLinkStats = {
+      kind: 'serial',
+      port: ch.port.path,
+      portOpen: ch.port.isOpen,
+      lastFailure: ch.port.isOpen ? null : (ch.port.lastFailure ?? null),
+      framesIn: c.framesIn,
+      framesOut: c.framesOut,
+      crcErrors: c.rejected.bad_crc ?? 0,
+      garbage: c.rejected.garbage ?? 0,
+      rejectedBytes: c.rejectedBytes,
+      rejected: Object.values(c.rejected).reduce((a, b) => a + b, 0),
+      retransmitsIn: c.retransmitsSeen,
+      retransmitsOut: c.commandRetransmits,
+      reconnects: Math.max(0, ch.port.counters.opens - 1),
+      lastFrameAt: ch.link.lastFrameAt ?? null,
+    };
+    // a serial sleeve uploads its photos over MQTT (SSP/1 frames are too small for them)
+    return { online: ch.online, since: ch.since, links: [serial, mqtt] };
   }
 
   /** The serial link of a sleeve (tests, health). */
@@ -368,7 +406,7 @@ export class SealService {
       throw new Rejection('wrong_transport', `${device.id} is a serial sleeve: only photos come over MQTT`);
     }
     const ch = this.channelOf(device);
-    if (ch instanceof MqttChannel) ch.lastSeen = this.now();
+    if (ch instanceof MqttChannel) ch.seen(this.now());
     if (ev.type === 'photo') return this.lane(device.id, () => this.photo(device, ev.sha256, ev.bytes));
     if (ev.type === 'ack') {
       if (r.seq !== null && r.boot !== null) this.noteMqttSeq(device.id, r.boot, r.seq);

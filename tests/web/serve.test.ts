@@ -94,10 +94,10 @@ describe('web pages served by the gateway', () => {
     }
   });
 
-  it('tells anyone the site name, gateway id and time zone (for the login page)', async () => {
+  it('tells anyone the site name, gateway id, time zone and that it is a gateway (for the login page)', async () => {
     const r = await new Client(base).get('/api/site');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ name: '东风村', gatewayId: 'testgw', timezone: 'Asia/Shanghai' });
+    expect(r.body).toEqual({ name: '东风村', gatewayId: 'testgw', timezone: 'Asia/Shanghai', mode: 'gateway' });
   });
 
   it('shows the admin the effective config with secrets hidden; nobody else', async () => {

@@ -240,9 +240,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('web pages on a %s', (vp) 
     expect(r.status).toBe(200);
     // Go on to another page: its request meets the ended session. (Not a click on the navigation:
     // the page may find out first — a background refresh — and the navigation is gone by then.)
-    await page.evaluate(() => {
-      location.hash = '#/admin/users';
-    });
+    await page.evaluate("location.hash = '#/admin/users'");
     await page.getByText('登录已过期，请重新登录。').waitFor();
     await shot(`login-expired-${vp}`);
     await page.getByLabel('用户名').fill(a.name);

@@ -1,7 +1,8 @@
 /**
- * The one way pages talk to the gateway: JSON over fetch with the session cookie. Every failure
- * becomes an ApiError carrying the API's `{error, message}`; a 401 anywhere (other than the
- * login itself) tells the app shell the session is gone, which returns to the login page.
+ * The one way pages talk to the gateway (or the hub): JSON over fetch with the session cookie —
+ * and, on a hub protected by a token, `Authorization: Bearer <token>` (setBearerToken). Every
+ * failure becomes an ApiError carrying the API's `{error, message}`; a 401 anywhere (other than
+ * the login itself) tells the app shell the session is gone, which returns to the login page.
  */
 import { isKey, t, type Key } from './i18n.js';
 
@@ -42,6 +43,17 @@ export function setCurrentRole(role: Role | undefined): void {
   currentRole = role;
 }
 
+/** The hub's access token (访问口令), sent with every request while set; undefined on a gateway. */
+let bearer: string | undefined;
+export function setBearerToken(token: string | undefined): void {
+  bearer = token;
+}
+
+/** The headers that authenticate a request: for fetches that are not JSON (photos, downloads). */
+export function authHeaders(): Record<string, string> {
+  return bearer ? { authorization: `Bearer ${bearer}` } : {};
+}
+
 export interface RequestOptions {
   method?: string;
   body?: unknown;
@@ -51,7 +63,7 @@ export interface RequestOptions {
 }
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
   let body: string | undefined;
   if (opts.body !== undefined) {
     headers['content-type'] = 'application/json';
@@ -89,6 +101,34 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
     throw err;
   }
   return parsed as T;
+}
+
+/**
+ * GET a file — a photo, a download — with the same authentication as `request` (an <img> or a
+ * link cannot send the hub's token). An ApiError when refused; a 401 ends the session as above.
+ */
+export async function getBlob(path: string, signal?: AbortSignal): Promise<{ blob: Blob; filename: string | undefined }> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: authHeaders(), credentials: 'same-origin', signal: signal ?? null });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', (e as Error).message);
+  }
+  if (!res.ok) {
+    let b: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = JSON.parse(await res.text());
+      if (parsed && typeof parsed === 'object') b = parsed as Record<string, unknown>;
+    } catch {
+      /* not JSON */
+    }
+    const code = typeof b.error === 'string' ? b.error : res.status >= 500 ? 'server' : `http_${res.status}`;
+    if (res.status === 401) onUnauthorized?.();
+    throw new ApiError(res.status, code, typeof b.message === 'string' ? b.message : res.statusText, b);
+  }
+  const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+  return { blob: await res.blob(), filename };
 }
 
 export const get = <T>(path: string, signal?: AbortSignal) => request<T>(path, signal ? { signal } : {});

@@ -1,7 +1,9 @@
 /**
- * The app: finds out who is signed in (GET /api/me), shows the login page or the role's pages,
- * and returns to the login page — with "登录已过期" — whenever the session ends (a 401 from any
- * request, the session's end time, or a check when the page comes back to the foreground).
+ * The app: asks what serves it (GET /api/site). On a hub it shows the hub's pages (HubApp,
+ * hub/app.tsx). On a gateway it finds out who is signed in (GET /api/me), shows the login page or
+ * the role's pages, and returns to the login page — with "登录已过期" — whenever the session ends
+ * (a 401 from any request, the session's end time, or a check when the page comes back to the
+ * foreground).
  */
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { lang, onLangChange, t } from './i18n.js';
@@ -12,6 +14,7 @@ import { homeOf, ROUTES } from './routes.js';
 import { SessionContext, type Site } from './session.js';
 import { Shell } from './shell.js';
 import { LoginPage } from './pages/login.js';
+import { HubApp } from './hub/app.js';
 import { Button, DialogHost, EmptyState, ErrorState, Loading, ToastHost } from './ui/index.js';
 
 type SessionState =
@@ -20,26 +23,48 @@ type SessionState =
   | { status: 'anon'; notice?: 'expired' | 'loggedOut' }
   | { status: 'user'; me: Me };
 
-const FALLBACK_SITE: Site = { name: '', gatewayId: '', timezone: 'Asia/Shanghai' };
-
 export function App() {
+  const [site, setSite] = useState<{ site?: Site; error?: unknown }>({});
+  const [attempt, setAttempt] = useState(0);
+  // Site name, time zone and mode (public): a gateway's pages or a hub's.
+  useEffect(() => {
+    get<Site>('/api/site').then(
+      (s) => {
+        setTimeZone(s.timezone);
+        setSite({ site: s });
+      },
+      (e: unknown) => setSite({ error: e }),
+    );
+  }, [attempt]);
+  if (site.site?.mode === 'hub') return <HubApp site={site.site} />;
+  if (site.site) return <GatewayApp site={site.site} />;
+  return (
+    <div class="splash">
+      {site.error === undefined ? (
+        <Loading label={t('shell.loading')} />
+      ) : (
+        <ErrorState
+          error={site.error}
+          onRetry={() => {
+            setSite({});
+            setAttempt((n) => n + 1);
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function GatewayApp({ site }: { site: Site }) {
   const [, setLangState] = useState(lang());
-  const [site, setSite] = useState<Site | null>(null);
   const [session, setSession] = useState<SessionState>({ status: 'loading' });
   const [attempt, setAttempt] = useState(0);
   const loc = useLocation();
 
   useEffect(() => onLangChange(setLangState), []);
 
-  // Site name and time zone (public), then who is signed in.
+  // Who is signed in.
   useEffect(() => {
-    get<Site>('/api/site').then(
-      (s) => {
-        setSite(s);
-        setTimeZone(s.timezone);
-      },
-      () => undefined,
-    );
     request<Me>('/api/me', { allow401: true }).then(
       (me) => setSession({ status: 'user', me }),
       (e: unknown) =>
@@ -75,7 +100,7 @@ export function App() {
   }, [me, loc.path]);
 
   const route = ROUTES.map((r) => ({ r, params: match(r.path, loc.path) })).find((x) => x.params !== null);
-  const siteName = site?.name || t('app.name');
+  const siteName = site.name || t('app.name');
   // Before paint, so the tab's title never lags behind the page it names.
   useLayoutEffect(() => {
     document.title = me && route ? `${t(route.r.label)} · ${siteName}` : siteName;
@@ -144,8 +169,8 @@ export function App() {
       page = route.r.render(route.params ?? {});
     }
     body = (
-      <SessionContext.Provider value={{ me: m, site: site ?? { ...FALLBACK_SITE, name: siteName } }}>
-        <Shell me={m} site={site ?? { ...FALLBACK_SITE, name: siteName }} path={loc.path} onLogout={logout}>
+      <SessionContext.Provider value={{ me: m, site: { ...site, name: siteName } }}>
+        <Shell me={m} site={{ ...site, name: siteName }} path={loc.path} onLogout={logout}>
           {/* keyed by path: a page's state starts fresh when you navigate to it */}
           <div key={loc.path} class="page-wrap">
             {page}

@@ -6,6 +6,8 @@
 
 import { sealEn, sealZh } from './i18n-seal.js';
 import { liftEn, liftZh } from './i18n-lift.js';
+import { adminEn, adminZh } from './i18n-admin.js';
+import { hubEn, hubZh } from './i18n-hub.js';
 
 export type Lang = 'zh' | 'en';
 
@@ -138,56 +140,6 @@ const zh = {
   'device.kind.seal': '印章',
   'device.kind.lift': '电梯',
 
-  // admin: devices
-  'devices.title': '设备',
-  'devices.subtitle': '本站接入的智能印章和电梯设备',
-  'devices.col.id': '设备编号',
-  'devices.col.name': '名称',
-  'devices.col.profile': '类型',
-  'devices.col.link': '连接',
-  'devices.col.details': '参数',
-  'devices.link.mqtt': 'MQTT（网络）',
-  'devices.link.slave': '从站 {slave}',
-  'devices.detail.baud': '{baud} 波特',
-  'devices.detail.floors': '楼层 {lo}～{hi}',
-  'devices.detail.speed': '额定 {speed} 毫米/秒',
-  'devices.stat.seal': '智能印章',
-  'devices.stat.lift': '电梯设备',
-  'devices.empty': '还没有接入任何设备',
-  'devices.emptyHint': '请在网关上用命令添加设备，例如：',
-
-  // admin: users
-  'users.title': '用户',
-  'users.subtitle': '可以登录本站的人员及其角色',
-  'users.col.name': '用户名',
-  'users.col.displayName': '姓名',
-  'users.col.role': '角色',
-  'users.empty': '还没有用户',
-  'users.emptyHint': '请在网关上用命令添加用户，例如：',
-  'users.you': '当前账号',
-  'users.byRole': '各角色人数',
-
-  // admin: config
-  'config.title': '配置',
-  'config.subtitle': '网关当前生效的配置（只读）',
-  'config.readonly': '配置在此只能查看。修改请编辑配置文件或 SEALIFT_* 环境变量，然后重启网关。密码、密钥等敏感项已隐藏。',
-  'config.section.top': '基本',
-  'config.section.gateway': '站点',
-  'config.section.log': '运行日志',
-  'config.section.journal': '账本（防篡改日志）',
-  'config.section.broker': 'MQTT 服务',
-  'config.section.http': '网页服务',
-  'config.section.api': '登录与会话',
-  'config.section.seal': '智能印章',
-  'config.section.lift': '电梯',
-  'config.section.upstream': '上级平台同步',
-  'config.section.hub': '汇聚平台',
-  'config.section.health': '健康状态',
-  'config.emptySection': '暂无设置项',
-  'config.count': '{n} 项',
-  'config.key': '设置项',
-  'config.value': '值',
-
   // UI reference page (#/dev/ui)
   'nav.dev.ui': '界面组件',
   'gallery.title': '界面组件',
@@ -225,6 +177,10 @@ const zh = {
   ...sealZh,
   // the maintainer pages (lift board, faults, statistics, maintenance plan): i18n-lift.ts
   ...liftZh,
+  // the admin pages (devices, users, configuration): i18n-admin.ts
+  ...adminZh,
+  // the hub's pages (sites, stamp logs across sites, alarms): i18n-hub.ts
+  ...hubZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -346,54 +302,6 @@ const en: Record<Key, string> = {
   'device.kind.seal': 'Seal',
   'device.kind.lift': 'Lift',
 
-  'devices.title': 'Devices',
-  'devices.subtitle': 'Smart seals and lift devices connected to this site',
-  'devices.col.id': 'Device id',
-  'devices.col.name': 'Name',
-  'devices.col.profile': 'Type',
-  'devices.col.link': 'Link',
-  'devices.col.details': 'Settings',
-  'devices.link.mqtt': 'MQTT (network)',
-  'devices.link.slave': 'slave {slave}',
-  'devices.detail.baud': '{baud} baud',
-  'devices.detail.floors': 'floors {lo} to {hi}',
-  'devices.detail.speed': 'rated {speed} mm/s',
-  'devices.stat.seal': 'Smart seals',
-  'devices.stat.lift': 'Lift devices',
-  'devices.empty': 'No devices yet',
-  'devices.emptyHint': 'Add devices on the gateway with a command, for example:',
-
-  'users.title': 'Users',
-  'users.subtitle': 'People who can log in to this site, and their roles',
-  'users.col.name': 'User name',
-  'users.col.displayName': 'Name',
-  'users.col.role': 'Role',
-  'users.empty': 'No users yet',
-  'users.emptyHint': 'Add users on the gateway with a command, for example:',
-  'users.you': 'you',
-  'users.byRole': 'People per role',
-
-  'config.title': 'Configuration',
-  'config.subtitle': 'The configuration the gateway runs with (read-only)',
-  'config.readonly':
-    'Read-only here. To change a setting, edit the config file or the SEALIFT_* environment variables and restart the gateway. Passwords, keys and other secrets are hidden.',
-  'config.section.top': 'General',
-  'config.section.gateway': 'Site',
-  'config.section.log': 'Logging',
-  'config.section.journal': 'Journal (tamper-evident log)',
-  'config.section.broker': 'MQTT broker',
-  'config.section.http': 'Web server',
-  'config.section.api': 'Login and sessions',
-  'config.section.seal': 'Smart seals',
-  'config.section.lift': 'Lifts',
-  'config.section.upstream': 'Upstream sync',
-  'config.section.hub': 'Hub',
-  'config.section.health': 'Health',
-  'config.emptySection': 'No settings',
-  'config.count': 'Settings: {n}',
-  'config.key': 'Setting',
-  'config.value': 'Value',
-
   'nav.dev.ui': 'UI components',
   'gallery.title': 'UI components',
   'gallery.subtitle': 'For developers: the shared building blocks of the pages (example content, not site data)',
@@ -427,6 +335,8 @@ const en: Record<Key, string> = {
   'soon.note': 'Until then, this page shows no data.',
   ...sealEn,
   ...liftEn,
+  ...adminEn,
+  ...hubEn,
 };
 
 const DICTS: Record<Lang, Record<Key, string>> = { zh, en };

@@ -7,6 +7,8 @@ export interface Site {
   name: string;
   gatewayId: string;
   timezone: string;
+  /** A gateway's pages, or a hub's (inspectors across sites): GET /api/site. */
+  mode?: 'gateway' | 'hub';
 }
 
 export interface SessionValue {

@@ -1,15 +1,16 @@
 /**
  * The frame around every signed-in page: the header (site, language, who is signed in, log out)
- * and the role's navigation — a side bar on a desktop, a tab bar at the bottom of a phone.
+ * and the role's navigation — a side bar on a desktop, a tab bar at the bottom of a phone. The
+ * hub's pages use the same frame (Frame) with their own navigation and a 退出 button.
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { lang, setLang, t } from './i18n.js';
+import { lang, setLang, t, type Key } from './i18n.js';
 import type { Me } from './api.js';
 import type { Site } from './session.js';
 import { href } from './router.js';
 import { navFor } from './routes.js';
-import { Icon } from './ui/index.js';
+import { Icon, type IconName } from './ui/index.js';
 
 /** 中文 / English: shows the other language; remembered on this device. */
 export function LangSwitch() {
@@ -92,8 +93,19 @@ function UserMenu(props: { me: Me; onLogout: () => void }) {
   );
 }
 
-export function Shell(props: { me: Me; site: Site; path: string; onLogout: () => void; children?: ComponentChildren }) {
-  const nav = navFor(props.me.role);
+/** One entry of the navigation. */
+export interface NavEntry {
+  path: string;
+  label: Key;
+  icon: IconName;
+}
+
+/**
+ * The frame shared by the gateway's and the hub's pages: the header (a title, the language
+ * switch, the account area) and the navigation, around the page.
+ */
+export function Frame(props: { title: string; subtitle: string; nav: NavEntry[]; path: string; account?: ComponentChildren; children?: ComponentChildren }) {
+  const nav = props.nav;
   return (
     <div class={`shell${nav.length > 1 ? ' has-nav' : ''}`}>
       <header class="topbar">
@@ -102,13 +114,13 @@ export function Shell(props: { me: Me; site: Site; path: string; onLogout: () =>
             <Icon name="seal" size={20} />
           </span>
           <span class="brand-text">
-            <span class="brand-site">{props.site.name}</span>
-            <span class="brand-app">{t('app.name')}</span>
+            <span class="brand-site">{props.title}</span>
+            <span class="brand-app">{props.subtitle}</span>
           </span>
         </div>
         <div class="topbar-right">
           <LangSwitch />
-          <UserMenu me={props.me} onLogout={props.onLogout} />
+          {props.account}
         </div>
       </header>
       <div class="shell-body">
@@ -130,5 +142,13 @@ export function Shell(props: { me: Me; site: Site; path: string; onLogout: () =>
         </main>
       </div>
     </div>
+  );
+}
+
+export function Shell(props: { me: Me; site: Site; path: string; onLogout: () => void; children?: ComponentChildren }) {
+  return (
+    <Frame title={props.site.name} subtitle={t('app.name')} nav={navFor(props.me.role)} path={props.path} account={<UserMenu me={props.me} onLogout={props.onLogout} />}>
+      {props.children}
+    </Frame>
   );
 }

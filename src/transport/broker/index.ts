@@ -266,6 +266,22 @@ export class EmbeddedBroker {
     return this.requests.on(name, handler);
   }
 
+  /**
+   * Close every connection of a user (disabled, or given another role: they reconnect with the
+   * ACL of their new role, or not at all). Returns how many were closed.
+   */
+  disconnectUser(name: string): number {
+    let n = 0;
+    for (const client of this.ids.values()) {
+      const p = this.states.get(client)?.principal;
+      if (p?.kind !== 'user' || p.id !== name || client.closed) continue;
+      client.close();
+      n++;
+    }
+    if (n > 0) this.log.info({ user: name, connections: n }, 'user disconnected by the admin');
+    return n;
+  }
+
   stats(): BrokerStats {
     return {
       clients: this.connected,

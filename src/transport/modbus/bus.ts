@@ -85,6 +85,8 @@ export interface SlaveStats {
   /** Requests put on the wire (retries and probes included). */
   requests: number;
   ok: number;
+  /** Polls that ended without registers (after their retries), the port being closed included. */
+  misses: number;
   timeouts: number;
   crcErrors: number;
   exceptions: number;
@@ -132,6 +134,23 @@ interface Pending {
   /** the timeout was already extended once for an event-loop stall */
   extended: boolean;
 }
+
+const slaveStats = (s: SlaveState): SlaveStats => ({
+  slave: s.slave,
+  mode: s.mode,
+  timeoutMs: s.timeoutMs,
+  requests: s.requests,
+  ok: s.ok,
+  misses: s.misses,
+  timeouts: s.timeouts,
+  crcErrors: s.crcErrors,
+  exceptions: s.exceptions,
+  lastException: s.lastException,
+  linkDown: s.linkDown,
+  consecutiveMisses: s.consecutiveMisses,
+  lastOkAt: s.lastOkAt,
+  cycleMs: s.cycleMs,
+});
 
 /** A timeout timer firing this much later than due means our process, not the slave, was stalled. */
 const STALL_MS = 20;
@@ -299,6 +318,7 @@ export class ModbusBus {
       timeoutMs,
       requests: 0,
       ok: 0,
+      misses: 0,
       timeouts: 0,
       crcErrors: 0,
       exceptions: 0,
@@ -356,22 +376,18 @@ export class ModbusBus {
       cycles: this.cycles,
       lastCycleMs: this.lastCycleMs,
       garbageBytes: this.garbageBytes,
-      slaves: [...this.slaves.values()].map((s) => ({
-        slave: s.slave,
-        mode: s.mode,
-        timeoutMs: s.timeoutMs,
-        requests: s.requests,
-        ok: s.ok,
-        timeouts: s.timeouts,
-        crcErrors: s.crcErrors,
-        exceptions: s.exceptions,
-        lastException: s.lastException,
-        linkDown: s.linkDown,
-        consecutiveMisses: s.consecutiveMisses,
-        lastOkAt: s.lastOkAt,
-        cycleMs: s.cycleMs,
-      })),
+      slaves: [...this.slaves.values()].map(slaveStats),
     };
+  }
+
+  /** One slave's counters (undefined when it is not on the bus). */
+  slaveStats(id: number): SlaveStats | undefined {
+    const s = this.slaves.get(id);
+    return s ? slaveStats(s) : undefined;
+  }
+
+  get isOpen(): boolean {
+    return this.link.isOpen;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -582,6 +598,7 @@ export class ModbusBus {
   }
 
   private miss(s: SlaveState, kind: MissKind, linkDown = false): void {
+    s.misses++;
     s.consecutiveMisses++;
     if (linkDown) s.linkDown++;
     else if (kind === 'timeout') s.consecutiveTimeouts++;

@@ -101,6 +101,10 @@ export interface Ssp1LinkOptions {
 }
 
 export interface Ssp1LinkCounters {
+  /** Intact frames received (any type, duplicates included). */
+  framesIn: number;
+  /** Frames written to the port (ACK, NACK, commands and their retransmissions). */
+  framesOut: number;
   /** Up frames passed to onEvent, committed and ACKed (first delivery). */
   framesOk: number;
   /** Rejected inputs by reason (decoder reasons, schema, wrong_direction, overload, nack_<code>). */
@@ -150,6 +154,8 @@ const NACK_REASON_MAX = 200;
 
 export class Ssp1Link extends EventEmitter<LinkEvents> {
   readonly counters: Ssp1LinkCounters = {
+    framesIn: 0,
+    framesOut: 0,
     framesOk: 0,
     rejected: {},
     rejectedBytes: 0,
@@ -311,6 +317,7 @@ export class Ssp1Link extends EventEmitter<LinkEvents> {
     }
     for (const r of results) {
       if (r.ok) {
+        this.counters.framesIn++;
         this._lastFrameAt = receivedAt;
         this.enqueue({ frame: r.frame, receivedAt });
       }
@@ -462,10 +469,13 @@ export class Ssp1Link extends EventEmitter<LinkEvents> {
 
   private write(bytes: Buffer): void {
     if (this.closed) return;
-    this.port.write(bytes).catch((err: unknown) => {
-      this.counters.writeErrors++;
-      this.warn('write', { err: err instanceof Error ? err.message : String(err) }, 'SSP/1 write failed');
-    });
+    this.port.write(bytes).then(
+      () => void this.counters.framesOut++,
+      (err: unknown) => {
+        this.counters.writeErrors++;
+        this.warn('write', { err: err instanceof Error ? err.message : String(err) }, 'SSP/1 write failed');
+      },
+    );
   }
 
   private nextCommand(): void {

@@ -37,7 +37,8 @@ const BREAK_GLASS_MAX_USES = 3;
 const BREAK_GLASS_MAX_MIN = 60;
 const LOW_BATTERY = 20;
 
-function Tile(props: { label: string; value: string; tone?: Tone | undefined; icon: IconName }) {
+/** A small labelled figure with a tone (also on the hub's site cards). */
+export function Tile(props: { label: string; value: string; tone?: Tone | undefined; icon: IconName }) {
   return (
     <div class={`tile tile-${props.tone ?? 'neutral'}`}>
       <Icon name={props.icon} size={20} />

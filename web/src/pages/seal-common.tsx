@@ -620,8 +620,8 @@ function recordItem(rec: DrillDown['records'][number], d: DrillDown, names: Name
   }
 }
 
-/** request → decision → grant → acknowledgement → each stamp (with its photo) → completion, in journal order. */
-function Timeline({ d, names, onStamp }: { d: DrillDown; names: Names; onStamp: (s: Stamp) => void }) {
+/** request → decision → grant → acknowledgement → each stamp (with its photo) → completion, in journal order (also on the hub's record pages). */
+export function Timeline({ d, names, onStamp }: { d: DrillDown; names: Names; onStamp: (s: Stamp) => void }) {
   const items: TimelineItem[] = [];
   for (const rec of d.records) {
     const it = recordItem(rec, d, names);

@@ -150,6 +150,19 @@ const ICONS = {
       <path d="M12 9.5v4.5M12 16.8v.1" />
     </>
   ),
+  plus: () => <path d="M12 5v14M5 12h14" />,
+  copy: () => (
+    <>
+      <rect x="8.5" y="8.5" width="12" height="12" rx="2" />
+      <path d="M15.5 8.5V5a1.5 1.5 0 0 0-1.5-1.5H5A1.5 1.5 0 0 0 3.5 5v9A1.5 1.5 0 0 0 5 15.5h3.5" />
+    </>
+  ),
+  key: () => (
+    <>
+      <circle cx="8" cy="15" r="4" />
+      <path d="M10.8 12.2 20 3M16 7l2.5 2.5M14 9l2 2" />
+    </>
+  ),
 } satisfies Record<string, () => JSX.Element>;
 
 export type IconName = keyof typeof ICONS;

@@ -1,0 +1,248 @@
+/**
+ * What the admin sees of each provisioned device while the gateway runs, and devices provisioned
+ * while it runs:
+ *
+ *  - `DeviceLinks`: per-device MQTT counters the gateway keeps from the broker and the ingest path
+ *    (connected now and since when, connections, messages in, messages refused, failed logins);
+ *  - `DeviceStatusProviders`: each feature registers, for its profiles, a function answering a
+ *    device's live state (online, since when) and its link counters from what its transports
+ *    already count (seal: the SSP/1 link and its port; lift: the Modbus slave on its bus);
+ *  - `DeviceWatch`: every newly provisioned device becomes one `device.added` bus event, whether it
+ *    was added through this process (right after its `config.change` record is committed and
+ *    applied to the `devices` table) or by `sealift device add` in another process (found by a
+ *    cheap periodic look at the `devices` table: another process's records are not replayed here).
+ *    Features attach the device on that event, so it works without a restart.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import type { Database } from 'better-sqlite3';
+import type { EventBus } from '../core/bus.js';
+import type { Device } from '../registry/schema.js';
+import type { Journal } from '../store/journal.js';
+import type { GatewayEvents } from './feature.js';
+
+/** A device provisioned while the gateway runs (after its `config.change` record was committed). */
+export interface DeviceAddedEvent {
+  device: Device;
+  /** Seq of its `device.add` record. */
+  seq: number;
+  /** Gateway time of that record. */
+  ts: number | null;
+  actor: string | null;
+}
+
+declare module './feature.js' {
+  interface GatewayEvents {
+    'device.added': DeviceAddedEvent;
+  }
+}
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Count = Type.Integer({ minimum: 0 });
+
+/** An MQTT link: the device's connection to the embedded broker. */
+export const MqttLinkSchema = Type.Object({
+  kind: Type.Literal('mqtt'),
+  connected: Type.Boolean(),
+  since: Nullable(Type.Number({ description: 'when it connected (connected) or went away; null: not seen since the gateway started' })),
+  connects: Type.Integer({ minimum: 0, description: 'accepted connections since the gateway started' }),
+  messagesIn: Type.Integer({ minimum: 0, description: 'device messages received (dev/{id}/up/…)' }),
+  rejected: Type.Integer({ minimum: 0, description: 'messages refused (bad payload, outside its topics, over a limit)' }),
+  authFailures: Type.Integer({ minimum: 0, description: 'logins refused with a wrong secret for this device id' }),
+  lastMessageAt: Nullable(Type.Number()),
+});
+export type MqttLinkStats = Static<typeof MqttLinkSchema>;
+
+/** A serial link: SSP/1 frames over a reconnecting port. */
+export const SerialLinkSchema = Type.Object({
+  kind: Type.Literal('serial'),
+  port: Type.String(),
+  portOpen: Type.Boolean(),
+  lastFailure: Nullable(Type.String({ description: 'why the port is not open (path missing, permission denied, …)' })),
+  framesIn: Count,
+  framesOut: Count,
+  crcErrors: Count,
+  garbage: Type.Integer({ minimum: 0, description: 'stretches of line noise skipped between frames' }),
+  rejectedBytes: Type.Integer({ minimum: 0, description: 'bytes the decoder refused (noise and corrupt frames)' }),
+  rejected: Type.Integer({ minimum: 0, description: 'inputs refused, every reason (bad CRC, noise, bad JSON, schema, …)' }),
+  retransmitsIn: Type.Integer({ minimum: 0, description: 'frames the sleeve sent again (our ACK was lost or late)' }),
+  retransmitsOut: Type.Integer({ minimum: 0, description: 'commands the gateway sent again (not acknowledged in time)' }),
+  reconnects: Type.Integer({ minimum: 0, description: 'times the port was opened again after it went away' }),
+  lastFrameAt: Nullable(Type.Number()),
+});
+export type SerialLinkStats = Static<typeof SerialLinkSchema>;
+
+/** A Modbus link: one slave on an RS-485 bus. */
+export const ModbusLinkSchema = Type.Object({
+  kind: Type.Literal('modbus'),
+  port: Type.String(),
+  slave: Type.Integer(),
+  portOpen: Type.Boolean(),
+  mode: Type.Union([Type.Literal('poll'), Type.Literal('probe')], { description: 'poll: in every cycle; probe: not answering, tried every few seconds' }),
+  pollsOk: Count,
+  pollsMissed: Type.Integer({ minimum: 0, description: 'polls that ended without registers (timeouts, CRC errors, exceptions, port closed)' }),
+  timeouts: Count,
+  crcErrors: Count,
+  exceptions: Count,
+  consecutiveMisses: Count,
+  lastOkAt: Nullable(Type.Number()),
+  cycleMs: Nullable(Type.Number({ description: 'the cycle the slave actually gets (time between its last two readings)' })),
+});
+export type ModbusLinkStats = Static<typeof ModbusLinkSchema>;
+
+export const LinkSchema = Type.Union([MqttLinkSchema, SerialLinkSchema, ModbusLinkSchema]);
+export type LinkStats = Static<typeof LinkSchema>;
+
+export const DeviceStatusSchema = Type.Object({
+  online: Nullable(Type.Boolean({ description: "null: nobody runs this profile here (its feature is off)" })),
+  since: Nullable(Type.Number({ description: 'since when online / offline; null when not known (not seen since the gateway started)' })),
+  links: Type.Array(LinkSchema, { description: "the device's links, the main one first (a serial sleeve also uploads photos over MQTT)" }),
+});
+export type DeviceStatus = Static<typeof DeviceStatusSchema>;
+
+export type DeviceStatusProvider = (device: Device) => DeviceStatus | undefined;
+
+interface MqttCounters {
+  open: number;
+  since: number | null;
+  connects: number;
+  messagesIn: number;
+  rejected: number;
+  authFailures: number;
+  lastMessageAt: number | null;
+}
+
+/** Per-device MQTT counters (only for provisioned device ids: the callers check). */
+export class DeviceLinks {
+  private readonly mqtt = new Map<string, MqttCounters>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private of(id: string): MqttCounters {
+    let c = this.mqtt.get(id);
+    if (!c) this.mqtt.set(id, (c = { open: 0, since: null, connects: 0, messagesIn: 0, rejected: 0, authFailures: 0, lastMessageAt: null }));
+    return c;
+  }
+
+  connected(id: string): void {
+    const c = this.of(id);
+    if (c.open === 0) c.since = this.now();
+    c.open++;
+    c.connects++;
+  }
+
+  disconnected(id: string): void {
+    const c = this.of(id);
+    c.open = Math.max(0, c.open - 1);
+    if (c.open === 0) c.since = this.now();
+  }
+
+  message(id: string): void {
+    const c = this.of(id);
+    c.messagesIn++;
+    c.lastMessageAt = this.now();
+  }
+
+  rejected(id: string): void {
+    this.of(id).rejected++;
+  }
+
+  authFailed(id: string): void {
+    this.of(id).authFailures++;
+  }
+
+  mqttOf(id: string): MqttLinkStats {
+    const c = this.mqtt.get(id);
+    return {
+      kind: 'mqtt',
+      connected: (c?.open ?? 0) > 0,
+      since: c?.since ?? null,
+      connects: c?.connects ?? 0,
+      messagesIn: c?.messagesIn ?? 0,
+      rejected: c?.rejected ?? 0,
+      authFailures: c?.authFailures ?? 0,
+      lastMessageAt: c?.lastMessageAt ?? null,
+    };
+  }
+}
+
+const MQTT_PROFILES: readonly string[] = ['seal-mqtt', 'lift-kit-mqtt'];
+
+/** Live state per device, answered by the feature that runs its profile. */
+export class DeviceStatusProviders {
+  private readonly byProfile = new Map<string, DeviceStatusProvider>();
+
+  constructor(private readonly links: DeviceLinks) {}
+
+  register(profiles: readonly Device['profile'][], provider: DeviceStatusProvider): void {
+    for (const p of profiles) {
+      if (this.byProfile.has(p)) throw new Error(`a device status provider for ${p} is already registered`);
+      this.byProfile.set(p, provider);
+    }
+  }
+
+  statusOf(device: Device): DeviceStatus {
+    const s = this.byProfile.get(device.profile)?.(device);
+    if (s) return s;
+    if (MQTT_PROFILES.includes(device.profile)) {
+      const m = this.links.mqttOf(device.id);
+      return { online: m.connected, since: m.since, links: [m] };
+    }
+    return { online: null, since: null, links: [] };
+  }
+}
+
+/** Turns newly provisioned devices into `device.added` events (see the file comment). */
+export class DeviceWatch {
+  private last: number;
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly newer;
+
+  constructor(
+    db: Database,
+    private readonly journal: Journal,
+    private readonly bus: EventBus<GatewayEvents>,
+    private readonly log: Logger,
+    private readonly everyMs = 3000,
+  ) {
+    this.last = (db.prepare('SELECT max(added_seq) AS m FROM devices').get() as { m: number | null }).m ?? -1;
+    this.newer = db.prepare<[number], { spec: string; added_seq: number; ts: number | null; actor: string | null }>(
+      'SELECT d.spec, d.added_seq, j.ts, j.actor FROM devices d LEFT JOIN journal j ON j.seq = d.added_seq WHERE d.added_seq > ? ORDER BY d.added_seq',
+    );
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.unsubscribe = this.journal.onRecords((recs) => {
+      if (recs.some(({ record: r }) => r.kind === 'config.change' && r.data.op === 'device.add')) this.check();
+    });
+    this.timer = setInterval(() => this.check(), this.everyMs);
+    this.timer.unref();
+    this.check();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** Emit `device.added` for every device added since the last look. */
+  check(): void {
+    let rows;
+    try {
+      rows = this.newer.all(this.last);
+    } catch (err) {
+      this.log.error({ err }, 'reading newly provisioned devices failed');
+      return;
+    }
+    for (const r of rows) {
+      this.last = r.added_seq;
+      const device = JSON.parse(r.spec) as Device;
+      this.log.info({ device: device.id, profile: device.profile, actor: r.actor }, 'device provisioned; attaching it');
+      this.bus.emit('device.added', { device, seq: r.added_seq, ts: r.ts, actor: r.actor });
+    }
+  }
+}
