@@ -134,6 +134,9 @@ describe('suppression, sensors and the bus', () => {
     l.model.setMode('normal');
     k.model.setMode('normal');
     await waitFor(() => rig.service.state('a1')!.faults.length === 0 && rig.service.state('k1')!.faults.length === 0, 5000, 'all clear');
+    // state changes first, the journal a moment later: wait for the clears and the mode records
+    await waitFor(() => rig.faults('a1', from).some((f) => f.kind === 'clear' && f.code === 'LIFT_ALARM_BUTTON') && rig.faults('k1', from).some((f) => f.kind === 'clear' && f.code === 'LIFT_POWER_LOSS'), 5000, 'clears journaled');
+    await waitFor(() => rig.records(['lift.mode'], from).length === 4, 5000, 'mode records journaled');
     // the mode changes are journaled (not every poll)
     expect(rig.records(['lift.mode'], from).map((r) => `${r.subject}:${r.data.mode}`).sort()).toEqual([
       'a1:inspection',
@@ -151,6 +154,8 @@ describe('suppression, sensors and the bus', () => {
     await undo();
     await undo2();
     await waitFor(() => rig.service.state('a2')!.faults.length === 0 && rig.service.state('k2')!.faults.length === 0, 5000, 'cleared');
+    // the clears are journaled a moment after the state changes: wait for them, or the next test sees them
+    await waitFor(() => ['a2', 'k2'].every((id) => rig.faults(id, from).some((f) => f.code === 'LIFT_TRAPPED' && f.kind === 'clear')), 5000, 'clears journaled');
     expect(rig.faults(undefined, from).filter((f) => f.code === 'LIFT_TRAPPED' && f.kind === 'raise')).toHaveLength(2);
   });
 
