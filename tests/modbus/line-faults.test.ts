@@ -113,6 +113,7 @@ class FuzzLink extends EventEmitter implements ModbusLink {
   isOpen = false;
   private readonly rand = seededRandom(2024);
   validSent = 0;
+  private writes = 0;
   start(): void {
     this.isOpen = true;
     setImmediate(() => this.emit('open'));
@@ -139,9 +140,9 @@ class FuzzLink extends EventEmitter implements ModbusLink {
       } else if (pick < 0.75) parts.push(encodeReadResponse(req.slave, registersOf(req.slave)).subarray(0, 10)); // truncated
     }
     const outcome = rnd();
-    if (outcome < 0.6) {
+    const valid = outcome < 0.6;
+    if (valid) {
       parts.push(encodeReadResponse(req.slave, registersOf(req.slave)));
-      this.validSent++;
     } else if (outcome < 0.7) parts.push(encodeException(req.slave, 3, 0x06));
     if (rnd() < 0.5) parts.push(noise());
     const bytes = Buffer.concat(parts);
@@ -153,7 +154,13 @@ class FuzzLink extends EventEmitter implements ModbusLink {
       chunks.push(bytes.subarray(at, at + n));
       at += n;
     }
+    // A frame that claims to come from slave X with valid CRC is X's answer to any master once X is
+    // asked: if this answer is late (a loaded machine, a 3 ms timeout) and the bus has moved on, the
+    // line is silent for it instead, or its lies about other slaves would be true answers.
+    const mine = ++this.writes;
     setImmediate(() => {
+      if (mine !== this.writes) return;
+      if (valid) this.validSent++;
       for (const c of chunks) this.emit('data', Buffer.from(c));
     });
     return true;
