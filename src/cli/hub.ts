@@ -4,9 +4,11 @@
  */
 import { ConfigError, loadConfig, type Config } from '../core/config.js';
 import { child, createLogger } from '../core/logger.js';
+import { userInfo } from 'node:os';
 import { Rejection } from '../core/errors.js';
 import { isRecordKind } from '../core/kinds.js';
-import { checkGatewayKey, hubDir, startHub } from '../hub/hub.js';
+import { checkGatewayKey, hubDir, releaseGateway, startHub } from '../hub/hub.js';
+import type { HubAlarm } from '../hub/store.js';
 import { buildHubHttp } from '../hub/http.js';
 import { SqliteHubStore } from '../hub/sqlite-store.js';
 import { loadOrCreateHubKey } from '../hub/keys.js';
@@ -100,6 +102,33 @@ export async function hubGatewayList(opts: HubOpts & { json?: boolean }): Promis
     }
     return 0;
   });
+}
+
+export async function hubGatewayRelease(gw: string, opts: HubOpts & { reason?: string }): Promise<number> {
+  const cfg = hubConfig(opts);
+  return withHubStore(cfg, async (store) => {
+    let a: HubAlarm;
+    try {
+      a = await releaseGateway(store, gw, { reason: opts.reason ?? '', by: operator() });
+    } catch (e) {
+      throw new Rejection('usage', (e as Error).message);
+    }
+    process.stdout.write(
+      `gateway ${gw}: quarantine lifted (${a.message}).\n` +
+        `What it sends from now on is checked against the ${(a.detail as { held: number }).held} records the hub holds; ` +
+        `if it still sends a rewritten history it is quarantined again at once.\n`,
+    );
+    return 0;
+  });
+}
+
+/** Who runs this command, for the record of a release. */
+function operator(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
 }
 
 export async function hubKeyShow(opts: HubOpts): Promise<number> {

@@ -13,7 +13,7 @@ import { userAdd } from './user.js';
 import { runVerify } from './verify.js';
 import { runExport } from './export.js';
 import { keysShow } from './keys.js';
-import { hubExport, hubGatewayAdd, hubGatewayList, hubKeyShow, runHub } from './hub.js';
+import { hubExport, hubGatewayAdd, hubGatewayList, hubGatewayRelease, hubKeyShow, runHub } from './hub.js';
 
 export interface CommonOpts {
   config?: string;
@@ -109,6 +109,9 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--key <vkey>', 'verifier key of the gateway')
     .option('--replace', 'replace the key of an already registered gateway')
     .action(run((gw: string, _o: unknown, cmd: Command) => hubGatewayAdd(gw, cmd.optsWithGlobals())));
+  common(hubGw.command('release <gw>').description('lift the quarantine of a gateway after a tamper alarm, once it has been examined'))
+    .requiredOption('--reason <text>', 'why (kept with the release, shown to inspectors)')
+    .action(run((gw: string, _o: unknown, cmd: Command) => hubGatewayRelease(gw, cmd.optsWithGlobals())));
   common(hubGw.command('list').description('registered gateways, verified sizes, alarms')).option('--json', 'machine-readable').action(run((_o: unknown, cmd: Command) => hubGatewayList(cmd.optsWithGlobals())));
   common(hub.command('key').description("print the hub's verifier key (upstream.hubKey of the gateways)")).action(run((_o: unknown, cmd: Command) => hubKeyShow(cmd.optsWithGlobals())));
   common(hub.command('export <gw>').description("evidence bundle of a gateway's verified records, as held by the hub"))

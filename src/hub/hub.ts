@@ -16,7 +16,10 @@
  *                  back; size > held → kept pending until the records arrive.
  *
  * A tamper alarm quarantines the gateway (status `tampered`): everything it sends is refused until
- * an operator looks (`sealift hub gateway list` shows it). Alarms are stored, logged at error,
+ * an operator has looked (`sealift hub gateway list` shows it) and lifts the quarantine with
+ * `sealift hub gateway release GW --reason …` (a `released` alarm keeps who, when and why); what
+ * the gateway sends next is checked against the held records as before, so a gateway that still
+ * sends the rewritten history is quarantined again at once. Alarms are stored, logged at error,
  * published on `sealift/v1/_hub/alarm` and listed over HTTP.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -82,6 +85,29 @@ export interface HubOptions {
   /** Storage; default: SQLite in hubDir(cfg). Closed by stop(). */
   store?: HubStore | undefined;
   metrics?: Metrics | undefined;
+}
+
+/**
+ * Lift a tamper quarantine: the gateway's status back to `ok`, and a `released` alarm recording
+ * who did it, when and why. Works on the store of a running hub (it reads the status of a gateway
+ * on every message). Refused, changing nothing, for an unknown or not quarantined gateway.
+ */
+export async function releaseGateway(store: HubStore, gw: string, opts: { reason: string; by: string; ts?: number }): Promise<HubAlarm> {
+  const reason = opts.reason.trim();
+  if (reason.length === 0) throw new Error('say why the quarantine is lifted (--reason), it is kept with the release');
+  const g = await store.getGateway(gw);
+  if (!g) throw new Error(`gateway ${gw} is not registered`);
+  if (g.status !== 'tampered') throw new Error(`gateway ${gw} is not quarantined (status ${g.status}): nothing to release`);
+  const [tamper] = await store.alarms({ gw, kind: 'tamper', limit: 1 });
+  await store.setStatus(gw, 'ok');
+  return store.raiseAlarm({
+    gw,
+    kind: 'released',
+    severity: 'warning',
+    message: `quarantine of ${gw} lifted by ${opts.by}: ${reason}`,
+    detail: { by: opts.by, reason, tamper: tamper ? { id: tamper.id, message: tamper.message, ts: tamper.ts } : null, verified: g.verified, held: g.held },
+    ts: opts.ts ?? Date.now(),
+  });
 }
 
 export class Hub {

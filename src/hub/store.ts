@@ -58,7 +58,8 @@ export interface HubReceipt {
   note: string;
 }
 
-export type AlarmKind = 'tamper' | 'unknown_gateway' | 'unknown_key' | 'bad_signature' | 'gap' | 'invalid';
+/** `released`: an operator lifted a tamper quarantine (`sealift hub gateway release`), with the reason given. */
+export type AlarmKind = 'tamper' | 'unknown_gateway' | 'unknown_key' | 'bad_signature' | 'gap' | 'invalid' | 'released';
 
 export interface HubAlarm {
   id: number;
