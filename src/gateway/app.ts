@@ -130,7 +130,7 @@ export class Gateway {
     await journal.append({
       kind: 'gateway.start',
       subject: cfg.gateway.id,
-      data: { version: process.env.npm_package_version ?? null, pid: process.pid, features: this.features.map((f) => f.name) },
+      data: { name: cfg.gateway.name, version: process.env.npm_package_version ?? null, pid: process.pid, features: this.features.map((f) => f.name) },
     });
     log.info(
       { gw: cfg.gateway.id, data: cfg.data, broker: this.brokerPort, http: this.httpPort, records: journal.size },
