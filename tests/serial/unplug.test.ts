@@ -1,5 +1,5 @@
 /** Unplugging the cable (killing socat) and plugging it back; the reconnecting port on its own. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
@@ -100,4 +100,39 @@ test('an existing path that cannot be opened is retried with backoff, not hammer
   expect(port.counters.failures).toBeLessThanOrEqual(4);
   expect(port.isOpen).toBe(false);
   expect(port.lastFailure).toBeTruthy();
+});
+
+test('a device node that vanishes or is replaced while open drops the port, even without a read error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sealift-serial-'));
+  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+  // the gateway's path is a stable name (like /dev/serial/by-id/…) linking to the pty: the pty
+  // itself lives on (no read error), only its name goes — as when udev removes the node first
+  const pair: PtyPair = await createPtyPair({ gatewayPath: join(dir, 'pty-a'), devicePath: join(dir, 'dev-a') });
+  cleanup.push(() => pair.close());
+  const other: PtyPair = await createPtyPair({ gatewayPath: join(dir, 'pty-b'), devicePath: join(dir, 'dev-b') });
+  cleanup.push(() => other.close());
+  const stable = join(dir, 'by-id');
+  symlinkSync(realpathSync(pair.gatewayPath), stable);
+  const port = new ReconnectingPort({ path: stable });
+  cleanup.push(() => port.close());
+  const closes: string[] = [];
+  port.on('close', (why) => closes.push(why));
+  await waitUntil(() => port.isOpen, 2000, 'port open');
+
+  unlinkSync(stable);
+  await waitUntil(() => !port.isOpen, 2000, 'dropped once its node is gone');
+  expect(closes).toEqual(['device removed']);
+  expect(port.counters.drops).toBe(1);
+  await sleep(400);
+  expect(port.counters.failures).toBe(0); // waits for the path, does not hammer
+
+  symlinkSync(realpathSync(pair.gatewayPath), stable);
+  await waitUntil(() => port.isOpen, 2000, 'reopened when it is back');
+  // the name now points at another device: that is a different device, not ours
+  unlinkSync(stable);
+  symlinkSync(realpathSync(other.gatewayPath), stable);
+  await waitUntil(() => closes.length === 2, 2000, 'dropped when replaced');
+  expect(closes[1]).toBe('device replaced');
+  await waitUntil(() => port.isOpen, 2000, 'opened on the new device');
+  expect(port.counters.opens).toBe(3);
 });

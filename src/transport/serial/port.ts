@@ -9,7 +9,9 @@
  *  - the path is checked every 250 ms meanwhile: while it does not exist nothing is tried; as soon as
  *    it (re)appears, or points to a different device than at the last failure, it is opened at once
  *    and the backoff restarts — a replugged device is back within ~250 ms (the 2 s budget of §8);
- *  - after an open port closes or errors: first retry after the initial backoff.
+ *  - after an open port closes or errors: first retry after the initial backoff;
+ *  - while open, the path is checked at the same pace: a device node that vanished or now points to
+ *    another device drops the port (the OS usually says so first, with a read error).
  *
  * Uses `serialport` (never `SerialPort.list()`: it needs udevadm). 8N1 at 115200 unless configured.
  */
@@ -96,6 +98,8 @@ export class ReconnectingPort extends EventEmitter<PortEvents> implements BytePo
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly pollMs: number;
+  /** Identity (dev:ino:rdev) of the device node the open port was opened on. */
+  private openId: string | undefined;
   private readonly jitter: number;
   private readonly log: Logger;
   private readonly warn: ReturnType<typeof throttledWarn>;
@@ -231,6 +235,8 @@ export class ReconnectingPort extends EventEmitter<PortEvents> implements BytePo
       }
       this.port = port;
       this.phase = 'open';
+      this.openId = id;
+      this.retryAt = Number.POSITIVE_INFINITY;
       this.attempt = 0;
       this.counters.opens++;
       port.on('data', (chunk: Buffer) => {
@@ -240,6 +246,7 @@ export class ReconnectingPort extends EventEmitter<PortEvents> implements BytePo
       });
       port.on('close', (e: Error | null) => this.onPortClosed(port, e?.message ?? 'closed by the OS'));
       this.log.info({ opens: this.counters.opens }, 'serial port open');
+      this.arm(); // watch the device node while open
       this.emit('open');
     });
   }
@@ -309,6 +316,13 @@ export class ReconnectingPort extends EventEmitter<PortEvents> implements BytePo
 
   private tick(): void {
     this.timer = undefined;
+    if (this.phase === 'open') {
+      // The OS normally reports a vanished device as a read error at once; a loaded machine or a
+      // driver may not. The device node gone or replaced (udev, a killed pty) is proof enough.
+      const id = this.identity();
+      if (this.port && id !== this.openId) return this.drop(this.port, id === undefined ? 'device removed' : 'device replaced');
+      return this.arm();
+    }
     if (this.phase !== 'waiting') return;
     const id = this.identity();
     if (id === undefined) return this.waitForPath();
