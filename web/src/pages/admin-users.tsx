@@ -16,6 +16,7 @@ import {
   confirmDialog,
   DataTable,
   Field,
+  FieldMessage,
   Form,
   Loaded,
   Modal,
@@ -73,11 +74,7 @@ function RoleChoice(props: { id: string; value: Role | ''; onValue: (r: Role) =>
           </label>
         ))}
       </div>
-      {props.error && (
-        <p class="field-error" id={`${props.id}-msg`} role="alert">
-          {props.error}
-        </p>
-      )}
+      <FieldMessage id={props.id} error={props.error} />
     </fieldset>
   );
 }
