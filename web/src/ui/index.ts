@@ -8,7 +8,7 @@ export { useSubmit, required, Form, Field, FieldMessage, TextInput, NumberInput,
 export { confirmDialog, DialogHost, toast, ToastHost, type ConfirmOptions, type ToastTone } from './overlay.js';
 export { useApi, Loaded, useNow, Time, Ago, Elapsed, LiveIndicator, type ApiState } from './data.js';
 export { Pager } from './pager.js';
-export { Modal } from './modal.js';
+export { Modal, FormDialog } from './modal.js';
 export { usePolling } from './poll.js';
 export { BarChart, type Bar, type ChartTone } from './chart.js';
 export { Segmented, CheckList } from './choice.js';
