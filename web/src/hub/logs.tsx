@@ -23,6 +23,7 @@ import {
   Loading,
   Notice,
   Page,
+  RefreshButton,
   Select,
   TextInput,
   Time,
@@ -247,9 +248,7 @@ export function HubLogsPage() {
         title={t(`hubLogs.results.${applied.kind as KindFilter}`)}
         icon="seal"
         actions={
-          <Button small icon="refresh" onClick={list.reload} busy={list.loading && list.data !== undefined}>
-            {t('common.refresh')}
-          </Button>
+          <RefreshButton small state={list} />
         }
       >
         <Loaded state={list}>

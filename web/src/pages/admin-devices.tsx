@@ -25,6 +25,7 @@ import {
   Notice,
   NumberInput,
   Page,
+  RefreshButton,
   Select,
   Stat,
   Stats,
@@ -701,9 +702,7 @@ export function DevicesPage() {
       subtitle={t('devices.subtitle')}
       actions={
         <>
-          <Button icon="refresh" onClick={state.reload} busy={state.loading && state.data !== undefined}>
-            {t('common.refresh')}
-          </Button>
+          <RefreshButton state={state} />
           <Button variant="primary" icon="plus" onClick={() => setAdding(true)} disabled={!list}>
             {t('addDevice.open')}
           </Button>

@@ -21,6 +21,7 @@ import {
   Loaded,
   Notice,
   Page,
+  RefreshButton,
   PasswordInput,
   TextInput,
   toast,
@@ -304,9 +305,7 @@ export function UsersPage() {
       subtitle={t('users.subtitle')}
       actions={
         <>
-          <Button icon="refresh" onClick={state.reload} busy={state.loading && state.data !== undefined}>
-            {t('common.refresh')}
-          </Button>
+          <RefreshButton state={state} />
           <Button variant="primary" icon="plus" onClick={() => setOpen({ kind: 'add' })} disabled={!state.data}>
             {t('addUser.open')}
           </Button>

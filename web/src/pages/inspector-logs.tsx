@@ -7,7 +7,7 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { navigate, useLocation } from '../router.js';
-import { Button, Card, DataTable, Field, Loaded, Page, Pager, Select, TextInput, Time, useApi, type Column } from '../ui/index.js';
+import { Card, DataTable, Field, Loaded, Page, RefreshButton, Pager, Select, TextInput, Time, useApi, type Column } from '../ui/index.js';
 import {
   ANOMALY_CODES,
   anomalyLabel,
@@ -163,9 +163,7 @@ export function StampLogPage() {
         title={stamps.data ? t('logs.found', { n: stamps.data.total }) : t('logs.results')}
         icon="seal"
         actions={
-          <Button small icon="refresh" onClick={stamps.reload} busy={stamps.loading && stamps.data !== undefined}>
-            {t('common.refresh')}
-          </Button>
+          <RefreshButton small state={stamps} />
         }
       >
         <Loaded state={stamps}>

@@ -6,7 +6,7 @@ export { DataTable, type Column } from './table.js';
 export { Loading, EmptyState, ErrorState, Notice } from './states.js';
 export { useSubmit, required, Form, Field, FieldMessage, TextInput, NumberInput, PasswordInput, Select, TextArea, type SubmitState } from './form.js';
 export { confirmDialog, DialogHost, toast, ToastHost, type ConfirmOptions, type ToastTone } from './overlay.js';
-export { useApi, Loaded, useNow, Time, Ago, Elapsed, LiveIndicator, type ApiState } from './data.js';
+export { useApi, Loaded, RefreshButton, useNow, Time, Ago, Elapsed, LiveIndicator, type ApiState } from './data.js';
 export { Pager } from './pager.js';
 export { Modal, FormDialog } from './modal.js';
 export { usePolling } from './poll.js';
