@@ -18,7 +18,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { Gateway } from '../../src/gateway/app.js';
 import { startSimSeal, type SimSeal } from '../../sim/seal/devices.js';
@@ -26,7 +26,8 @@ import { createPtyPair, type PtyPair } from '../../sim/pty.js';
 import { SimModbusBus } from '../../sim/lift/modbus-slaves.js';
 import { LiftModel } from '../../sim/lift/model.js';
 import { startInproc } from '../helpers/inproc.js';
-import { launchBrowser, loginAs, openPage, type TestPage, type ViewportName } from '../helpers/browser.js';
+import { launchBrowser, loginAs, type TestPage, type ViewportName } from '../helpers/browser.js';
+import { dialog, heading, pageOpener } from './helpers.js';
 
 const ADMIN = { name: 'admin', password: 'admin-pass-1', displayName: '李管理' };
 
@@ -39,8 +40,6 @@ let bus: PtyPair;
 let busSim: SimModbusBus;
 const sleeves: SimSeal[] = [];
 
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
-const dialog = (page: Page) => page.getByRole('dialog');
 const nav = (page: Page) => page.getByRole('navigation');
 
 /** A screenshot without the toasts of earlier actions floating over the page. */
@@ -88,19 +87,9 @@ afterAll(async () => {
 });
 
 describe.each(['phone', 'desktop'] as ViewportName[])('admin pages on a %s', (vp) => {
-  const pages: TestPage[] = [];
-  const open = async () => {
-    const tp = await openPage(browser, base, vp);
-    pages.push(tp);
-    return tp;
-  };
+  const openPage = pageOpener(() => ({ browser, base }));
+  const open = () => openPage(vp);
   const tag = vp === 'phone' ? 'p' : 'd';
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.problems());
-    for (const p of pages.splice(0)) await p.close();
-    expect(problems).toEqual([]);
-  });
 
   it('设备: live state and counters; adds an MQTT seal whose sleeve logs in with the password shown once', { timeout: 120_000 }, async () => {
     const tp = await open();

@@ -23,11 +23,10 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../src/core/config.js';
 import { openStore } from '../../src/gateway/store.js';
-import { createSealFeature } from '../../src/seal/feature.js';
 import { syncFeature } from '../../src/sync/feature.js';
 import type { Gateway } from '../../src/gateway/app.js';
 import { buildHubHttp } from '../../src/hub/http.js';
@@ -38,12 +37,12 @@ import { signCheckpoint } from '../../src/store/checkpoint.js';
 import { leafHash, MerkleTree } from '../../src/store/merkle.js';
 import { canonicalJson } from '../../src/store/record.js';
 import { topics } from '../../src/sync/protocol.js';
-import { startSimSeal, type SimSeal } from '../../sim/seal/devices.js';
-import { autoStamp } from '../../sim/seal/scenarios.js';
+import type { SimSeal } from '../../sim/seal/devices.js';
 import { sealift, tmp } from '../helpers/cli.js';
 import { Client, startInproc } from '../helpers/inproc.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { launchBrowser, openPage, type TestPage, type ViewportName } from '../helpers/browser.js';
+import { launchBrowser, type ViewportName } from '../helpers/browser.js';
+import { allHoursSeal, drawPhotos, heading, mainNav, pageOpener, snap, stampingSleeve } from './helpers.js';
 import { batch, fakeGateway, startTestHub, testLog, waitFor } from '../hub/helpers.js';
 import { upstreamEnv } from '../sync/helpers.js';
 
@@ -59,46 +58,9 @@ const USERS = [
 /** An <img> as the browser sees it (the tests compile without the DOM library). */
 type Img = { naturalWidth: number };
 
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
-const nav = (page: Page) => page.getByRole('navigation', { name: '主导航' });
 
 /** "2025-11-22" in Beijing time, as a date input takes it. */
 const beijingDate = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
-
-/** Real JPEG photos of a stamped document, drawn by the browser. */
-async function drawPhotos(browser: Browser, n: number): Promise<Buffer[]> {
-  const page = await browser.newPage();
-  try {
-    const urls = (await page.evaluate(`(async (n) => {
-      const out = [];
-      for (let i = 1; i <= n; i++) {
-        const c = document.createElement('canvas');
-        c.width = 640; c.height = 480;
-        const g = c.getContext('2d');
-        g.fillStyle = '#6d5236'; g.fillRect(0, 0, 640, 480);
-        g.save(); g.translate(320, 240); g.rotate(0.02 * (i % 3) - 0.02);
-        g.fillStyle = '#fbfaf6'; g.fillRect(-220, -215, 440, 430);
-        g.fillStyle = '#222'; g.font = 'bold 26px sans-serif'; g.textAlign = 'center';
-        g.fillText('村民居住证明', 0, -165);
-        g.fillStyle = '#666';
-        for (let l = 0; l < 7; l++) g.fillRect(-180, -125 + l * 26, l === 6 ? 200 : 360, 6);
-        g.strokeStyle = 'rgba(200, 20, 30, 0.85)'; g.lineWidth = 7;
-        g.beginPath(); g.arc(95, 115, 68, 0, Math.PI * 2); g.stroke();
-        g.fillStyle = 'rgba(200, 20, 30, 0.85)';
-        g.beginPath();
-        for (let k = 0; k < 10; k++) { const r = k % 2 ? 12 : 27; const a = -Math.PI / 2 + k * Math.PI / 5; g.lineTo(95 + r * Math.cos(a), 115 + r * Math.sin(a)); }
-        g.closePath(); g.fill();
-        g.font = 'bold 15px sans-serif'; g.fillText('东风村村民委员会', 95, 165);
-        g.restore();
-        out.push(c.toDataURL('image/jpeg', 0.8));
-      }
-      return out;
-    })(${n})`)) as string[];
-    return urls.map((u) => Buffer.from(u.slice(u.indexOf(',') + 1), 'base64'));
-  } finally {
-    await page.close();
-  }
-}
 
 let mosq: Mosquitto;
 let hub: Hub;
@@ -114,19 +76,8 @@ let stopStamping: (() => void) | undefined;
 let photos: Buffer[];
 let vkey: string;
 
-const gatewayFeatures = () => [
-  // every hour is working time, so nothing here is an out-of-hours anomaly whenever the test runs
-  createSealFeature({
-    config: {
-      photoWaitSec: 3,
-      grantAckTimeoutSec: 5,
-      commandRetryMs: 100,
-      tickMs: 200,
-      workingHours: { timezone: 'Asia/Shanghai', days: '1-7', start: '00:00', end: '24:00', holidays: [], workdays: [] },
-    },
-  }),
-  syncFeature,
-];
+const gatewayFeatures = () => [allHoursSeal(), syncFeature];
+const open = pageOpener(() => ({ browser, base }));
 
 /** The hub verified everything the gateway journaled, and holds every photo it took. */
 async function synced(): Promise<void> {
@@ -168,18 +119,8 @@ beforeAll(async () => {
   await hub.addGateway(GW, vkey);
   let gwBase: string;
   ({ gw, base: gwBase, stop: stopGateway } = await startInproc({ data, env, features: gatewayFeatures() }));
-  sleeve = await startSimSeal(gw.store.registry.device('seal-01')!, { brokerUrl: `mqtt://127.0.0.1:${gw.brokerPort}`, secret });
-  const camera = sleeve as unknown as { takePhoto: () => { sha256: string; bytes: Buffer }; photos: Map<string, Buffer> };
-  let next = 0;
-  camera.takePhoto = () => {
-    const bytes = photos[next++ % 2]!;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    camera.photos.set(sha256, bytes);
-    return { sha256, bytes };
-  };
-  sleeve.status();
-  await sleeve.whenIdle(10_000);
-  stopStamping = autoStamp(sleeve, { delayMs: 300, intervalMs: 300 });
+  // the first two photos are the sleeve's, the third the other village's
+  ({ sleeve, stopStamping } = await stampingSleeve(gw, 'seal-01', secret, photos.slice(0, 2)));
 
   // the keeper files a request for 2 stamps, the secretary approves it, the sleeve stamps twice
   const keeper = await new Client(gwBase).login('wenshu', USERS[0]!.password);
@@ -236,18 +177,6 @@ afterAll(async () => {
   await mosq?.stop();
 });
 
-const pages: TestPage[] = [];
-afterEach(async () => {
-  const problems = pages.flatMap((p) => p.problems());
-  for (const p of pages.splice(0)) await p.close();
-  expect(problems).toEqual([]);
-});
-
-async function open(vp: ViewportName, at = base): Promise<TestPage> {
-  const tp = await openPage(browser, at, vp);
-  pages.push(tp);
-  return tp;
-}
 
 /** The token page, then the sites. */
 async function enter(page: Page): Promise<void> {
@@ -256,12 +185,6 @@ async function enter(page: Page): Promise<void> {
   await page.getByLabel('访问口令', { exact: true }).fill(TOKEN);
   await page.getByRole('button', { name: '进入' }).click();
   await heading(page, '站点').waitFor();
-}
-
-/** A screenshot without the toasts of earlier actions floating over the page. */
-async function snap(tp: TestPage, name: string): Promise<void> {
-  for (const b of await tp.page.locator('.toast-close').all()) await b.click().catch(() => undefined);
-  await tp.shot(name);
 }
 
 const naturalWidths = (page: Page, selector: string) =>
@@ -291,7 +214,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('hub pages on a %s', (vp) 
     await heading(page, '站点').waitFor();
     await page.waitForURL(/#\/hub\/sites$/);
     expect(await page.title()).toBe('站点 · 上级平台');
-    expect(await nav(page).getByRole('link').allInnerTexts()).toEqual(['站点', '用印记录', '告警']);
+    expect(await mainNav(page).getByRole('link').allInnerTexts()).toEqual(['站点', '用印记录', '告警']);
     const site = page.getByRole('article', { name: GW });
     await site.getByText('完整，未被篡改').waitFor();
     await site.getByText('在线').waitFor();
@@ -305,7 +228,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('hub pages on a %s', (vp) 
     await site.getByText('完整，未被篡改').waitFor();
 
     // ---- 用印记录: all sites' stamps, newest first, then narrowed to one site, one seal, one day
-    await nav(page).getByRole('link', { name: '用印记录' }).click();
+    await mainNav(page).getByRole('link', { name: '用印记录' }).click();
     await heading(page, '用印记录').waitFor();
     const table = page.getByRole('table', { name: '用印记录', exact: true });
     await table.locator('tbody tr', { hasText: '土地流转合同' }).getByText(OTHER, { exact: true }).waitFor();
@@ -374,7 +297,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('hub pages on a %s', (vp) 
     await snap(tp, `hub-record-${vp}`);
 
     // ---- the site: details and the evidence bundle
-    await nav(page).getByRole('link', { name: '站点' }).click();
+    await mainNav(page).getByRole('link', { name: '站点' }).click();
     await page.getByRole('article', { name: GW }).getByRole('link', { name: '详情与导出' }).click();
     await heading(page, GW).waitFor();
     await page.getByText('完整，未被篡改').waitFor();
@@ -450,7 +373,7 @@ describe('after the gateway’s history is rewritten', () => {
       await snap(tp, `hub-sites-tampered-${vp}`);
 
       // 告警: counted per kind and per site, each in plain words
-      await nav(page).getByRole('link', { name: '告警' }).click();
+      await mainNav(page).getByRole('link', { name: '告警' }).click();
       await heading(page, '告警').waitFor();
       const kind = page.getByRole('button', { name: /历史记录被改写/ });
       await kind.waitFor();
@@ -481,7 +404,7 @@ describe('a hub without a token', () => {
     const open2 = buildHubHttp(hub, testLog(), null, { timezone: 'Asia/Shanghai' });
     await open2.listen({ host: '127.0.0.1', port: 0 });
     try {
-      const tp = await open('desktop', `http://127.0.0.1:${(open2.server.address() as { port: number }).port}`);
+      const tp = await open('desktop', { base: `http://127.0.0.1:${(open2.server.address() as { port: number }).port}` });
       await tp.page.goto('/');
       await heading(tp.page, '站点').waitFor();
       await tp.page.getByRole('article', { name: OTHER }).waitFor();

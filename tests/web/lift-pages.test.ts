@@ -18,8 +18,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { Browser } from 'playwright-core';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { Gateway } from '../../src/gateway/app.js';
@@ -35,7 +35,8 @@ import { Registry, registryProjection } from '../../src/registry/registry.js';
 import type { JournalRecord } from '../../src/store/types.js';
 import { injectScenario, LiftSite } from '../../sim/lift/scenarios.js';
 import { tmp } from '../helpers/cli.js';
-import { launchBrowser, loginAs, openPage, type TestPage, type ViewportName } from '../helpers/browser.js';
+import { launchBrowser, loginAs, type TestPage, type ViewportName } from '../helpers/browser.js';
+import { dialog, heading, mainNav, pageOpener } from './helpers.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -43,9 +44,6 @@ const DAY = 24 * HOUR;
 const PASSWORD = 'maintainer-pass-1';
 const FLOORS = { lo: -1, hi: 18 };
 
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
-const nav = (page: Page) => page.getByRole('navigation', { name: '主导航' });
-const dialog = (page: Page) => page.getByRole('dialog');
 
 /** A screenshot without the toasts of earlier actions floating over the page. */
 async function snap(tp: TestPage, name: string, opts?: { fullPage?: boolean }): Promise<void> {
@@ -183,21 +181,14 @@ afterAll(async () => {
 });
 
 describe.each(['phone', 'desktop'] as ViewportName[])('maintainer pages on a %s', (vp) => {
-  const pages: TestPage[] = [];
+  const openTracked = pageOpener(() => ({ browser, base }));
   const open = async (opts: { lang?: 'zh' | 'en' } = {}) => {
-    const tp = await openPage(browser, base, vp, opts);
-    pages.push(tp);
+    const tp = await openTracked(vp, opts);
     await loginAs(tp.page, 'weibao', PASSWORD);
     return tp;
   };
   // the phone works an entrapment on a Modbus controller, the desktop one on the sensor kit
   const trapped = vp === 'phone' ? { id: 'm1', name: '1号楼1单元' } : { id: 'k1', name: '3号楼电梯' };
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.problems());
-    for (const p of pages.splice(0)) await p.close();
-    expect(problems).toEqual([]);
-  });
 
   it('board → an injected entrapment → acknowledged, dispatched, arrived, resolved, closed from the fault page; the journal has each step', { timeout: 120_000 }, async () => {
     const tp = await open();
@@ -205,7 +196,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('maintainer pages on a %s'
     await page.waitForURL(/#\/maintainer\/board$/);
     await heading(page, '电梯看板').waitFor();
     expect(await page.title()).toBe('电梯看板 · 阳光社区');
-    expect(await nav(page).getByRole('link').allInnerTexts()).toEqual(['电梯看板', '故障', '统计', '维保计划']);
+    expect(await mainNav(page).getByRole('link').allInnerTexts()).toEqual(['电梯看板', '故障', '统计', '维保计划']);
     await page.getByRole('status').filter({ hasText: '实时' }).waitFor();
     const tiles = page.locator('.lift-tile');
     await expect.poll(() => tiles.count()).toBe(4);
@@ -319,7 +310,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('maintainer pages on a %s'
     await page.locator('.lift-sched').getByText(vp === 'phone' ? '已逾期' : '按计划').first().waitFor();
     await snap(tp, `lift-detail-${vp}`);
     // the offline one says so
-    await nav(page).getByRole('link', { name: '电梯看板' }).click();
+    await mainNav(page).getByRole('link', { name: '电梯看板' }).click();
     await page.locator('.lift-tile', { hasText: '5号楼电梯' }).click();
     await heading(page, '5号楼电梯').waitFor();
     await page.getByText('还没有收到这部电梯的数据').waitFor();
@@ -329,7 +320,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('maintainer pages on a %s'
   it('statistics: this month by fault and per lift, times against the targets, repeat faults, worst lifts', { timeout: 60_000 }, async () => {
     const tp = await open();
     const { page } = tp;
-    await nav(page).getByRole('link', { name: '统计' }).click();
+    await mainNav(page).getByRole('link', { name: '统计' }).click();
     await heading(page, '统计').waitFor();
     const charts = page.getByRole('img');
     await page.locator('.stat', { hasText: '故障次数' }).waitFor();
@@ -354,7 +345,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('maintainer pages on a %s'
   it('maintenance plan: overdue and due visits, a visit started (maintenance mode) and closed with its items', { timeout: 90_000 }, async () => {
     const tp = await open();
     const { page } = tp;
-    await nav(page).getByRole('link', { name: '维保计划' }).click();
+    await mainNav(page).getByRole('link', { name: '维保计划' }).click();
     await heading(page, '维保计划').waitFor();
     const todo = page.getByRole('list', { name: '逾期和即将到期' });
     // (the phone's visit below brings 1号楼1单元 up to date for the desktop)
@@ -380,9 +371,9 @@ describe.each(['phone', 'desktop'] as ViewportName[])('maintainer pages on a %s'
     await expect.poll(() => feature.service!.state(lift.id)!.maintenance).not.toBeNull();
 
     // the board shows it too
-    await nav(page).getByRole('link', { name: '电梯看板' }).click();
+    await mainNav(page).getByRole('link', { name: '电梯看板' }).click();
     await page.locator('.lift-tile', { hasText: lift.name }).getByText('维保中').waitFor();
-    await nav(page).getByRole('link', { name: '维保计划' }).click();
+    await mainNav(page).getByRole('link', { name: '维保计划' }).click();
 
     // close it: at least one item
     await page.locator('.card', { hasText: '正在维保（1）' }).getByRole('button', { name: '结束维保' }).click();

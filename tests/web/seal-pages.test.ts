@@ -13,24 +13,22 @@
  * Every page is saved as test-artifacts/screenshots/seal-<page>-<phone|desktop>.png. Any console
  * error, uncaught exception or request leaving the gateway fails the test.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../src/core/config.js';
 import { openStore } from '../../src/gateway/store.js';
 import { webFeature } from '../../src/api/web.js';
 import { adminFeature } from '../../src/api/admin.js';
-import { createSealFeature } from '../../src/seal/feature.js';
 import type { Gateway } from '../../src/gateway/app.js';
 import type { Role } from '../../src/registry/schema.js';
-import { startSimSeal, type SimSeal } from '../../sim/seal/devices.js';
-import { autoStamp } from '../../sim/seal/scenarios.js';
+import type { SimSeal } from '../../sim/seal/devices.js';
 import { tmp } from '../helpers/cli.js';
 import { Client, startInproc } from '../helpers/inproc.js';
-import { launchBrowser, loginAs, openPage, type TestPage, type ViewportName } from '../helpers/browser.js';
+import { launchBrowser, loginAs, openPage, type ViewportName } from '../helpers/browser.js';
+import { allHoursSeal, dialog, drawPhotos, heading, mainNav, pageOpener, snap, stampingSleeve } from './helpers.js';
 
 const USERS: { name: string; role: Role; displayName: string; password: string }[] = [
   { name: 'wenshu', role: 'keeper', displayName: '王文书', password: 'keeper-pass-1' },
@@ -44,16 +42,6 @@ const user = (name: string) => USERS.find((u) => u.name === name)!;
 /** An <img> as the browser sees it (the tests compile without the DOM library). */
 type Img = { naturalWidth: number; complete: boolean };
 
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
-const nav = (page: Page) => page.getByRole('navigation', { name: '主导航' });
-const dialog = (page: Page) => page.getByRole('dialog');
-
-/** A screenshot without the toasts of earlier actions floating over the page. */
-async function snap(tp: TestPage, name: string, opts?: { fullPage?: boolean }): Promise<void> {
-  for (const b of await tp.page.locator('.toast-close').all()) await b.click().catch(() => undefined);
-  await tp.page.locator('.toast').first().waitFor({ state: 'detached' }).catch(() => undefined);
-  await tp.shot(name, opts);
-}
 
 /** "2025-11-22T09:30" in Beijing time, as a datetime-local input takes it. */
 function beijingInput(ms: number): string {
@@ -63,43 +51,6 @@ function beijingInput(ms: number): string {
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
 }
 
-/** Real JPEG photos of a stamped document, drawn by the browser (the simulator's own photos are random bytes). */
-async function drawPhotos(browser: Browser, n: number): Promise<Buffer[]> {
-  const page = await browser.newPage();
-  try {
-    const urls = (await page.evaluate(`(async (n) => {
-      const out = [];
-      for (let i = 1; i <= n; i++) {
-        const c = document.createElement('canvas');
-        c.width = 640; c.height = 480;
-        const g = c.getContext('2d');
-        g.fillStyle = '#7a5a3a'; g.fillRect(0, 0, 640, 480);
-        g.save(); g.translate(320, 240); g.rotate(-0.03 * (i % 5));
-        g.fillStyle = '#fbfaf6'; g.fillRect(-230, -220, 460, 440);
-        g.fillStyle = '#222'; g.font = 'bold 26px sans-serif'; g.textAlign = 'center';
-        g.fillText('村民居住证明', 0, -170);
-        g.fillStyle = '#555';
-        for (let l = 0; l < 8; l++) g.fillRect(-190, -130 + l * 26, l === 7 ? 220 : 380, 6);
-        g.strokeStyle = 'rgba(200, 20, 30, 0.85)'; g.lineWidth = 7;
-        g.beginPath(); g.arc(90, 120, 70, 0, Math.PI * 2); g.stroke();
-        g.fillStyle = 'rgba(200, 20, 30, 0.85)';
-        g.beginPath();
-        for (let k = 0; k < 10; k++) { const r = k % 2 ? 12 : 28; const a = -Math.PI / 2 + k * Math.PI / 5; g.lineTo(90 + r * Math.cos(a), 120 + r * Math.sin(a)); }
-        g.closePath(); g.fill();
-        g.font = 'bold 15px sans-serif'; g.fillText('东风村村民委员会', 90, 170);
-        g.restore();
-        g.fillStyle = 'rgba(0,0,0,0.55)'; g.fillRect(0, 444, 640, 36);
-        g.fillStyle = '#fff'; g.font = '16px monospace'; g.textAlign = 'left';
-        g.fillText('seal-01  #' + i, 12, 468);
-        out.push(c.toDataURL('image/jpeg', 0.82));
-      }
-      return out;
-    })(${n})`)) as string[];
-    return urls.map((u) => Buffer.from(u.slice(u.indexOf(',') + 1), 'base64'));
-  } finally {
-    await page.close();
-  }
-}
 
 let gw: Gateway;
 let data: string;
@@ -121,33 +72,10 @@ beforeAll(async () => {
   } finally {
     await store.close();
   }
-  // every hour is working time, so the journey has no out-of-hours anomaly whenever the test runs
-  const seal = createSealFeature({
-    config: {
-      photoWaitSec: 3,
-      grantAckTimeoutSec: 5,
-      commandRetryMs: 100,
-      tickMs: 200,
-      workingHours: { timezone: 'Asia/Shanghai', days: '1-7', start: '00:00', end: '24:00', holidays: [], workdays: [] },
-    },
-  });
-  ({ gw, base, stop } = await startInproc({ data, env, features: [webFeature, adminFeature, seal] }));
+  ({ gw, base, stop } = await startInproc({ data, env, features: [webFeature, adminFeature, allHoursSeal()] }));
   browser = await launchBrowser();
 
-  const photos = await drawPhotos(browser, 24);
-  let next = 0;
-  sleeve = await startSimSeal(gw.store.registry.device('seal-01')!, { brokerUrl: `mqtt://127.0.0.1:${gw.brokerPort}`, secret });
-  const camera = sleeve as unknown as { takePhoto: () => { sha256: string; bytes: Buffer }; photos: Map<string, Buffer> };
-  camera.takePhoto = () => {
-    const bytes = photos[next++ % photos.length]!;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    camera.photos.set(sha256, bytes);
-    return { sha256, bytes };
-  };
-  sleeve.status();
-  await sleeve.whenIdle(10_000);
-  // the keeper at the seal: stamps every grant as soon as it arrives
-  stopStamping = autoStamp(sleeve, { delayMs: 300, intervalMs: 300 });
+  ({ sleeve, stopStamping } = await stampingSleeve(gw, 'seal-01', secret, await drawPhotos(browser, 24)));
 }, 120_000);
 
 afterAll(async () => {
@@ -175,21 +103,14 @@ describe('GET /api/seal/people', () => {
 });
 
 describe.each(['phone', 'desktop'] as ViewportName[])('seal pages on a %s', (vp) => {
-  const pages: TestPage[] = [];
+  const openTracked = pageOpener(() => ({ browser, base }));
   const open = async (who: string, opts: { lang?: 'zh' | 'en' } = {}) => {
-    const tp = await openPage(browser, base, vp, opts);
-    pages.push(tp);
+    const tp = await openTracked(vp, opts);
     const u = user(who);
     await loginAs(tp.page, u.name, u.password);
     return tp;
   };
   const title = (what: string) => `${what}（${vp === 'phone' ? '手机' : '电脑'}）`;
-
-  afterEach(async () => {
-    const problems = pages.flatMap((p) => p.problems());
-    for (const p of pages.splice(0)) await p.close();
-    expect(problems).toEqual([]);
-  });
 
   it('keeper files → approver approves → the sleeve stamps with photos → inspector finds them, the anomaly, exports and verifies', { timeout: 180_000 }, async () => {
     const docTitle = title('村民居住证明');
@@ -242,7 +163,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('seal pages on a %s', (vp)
     const approver = await open('shuji');
     const ap = approver.page;
     await ap.waitForURL(/#\/approver\/pending$/);
-    expect(await nav(ap).getByRole('link').allInnerTexts()).toEqual(['待审批', '印章状态', '用印记录', '异常', '导出与校验']);
+    expect(await mainNav(ap).getByRole('link').allInnerTexts()).toEqual(['待审批', '印章状态', '用印记录', '异常', '导出与校验']);
     const card = ap.getByRole('article', { name: docTitle });
     await card.waitFor();
     for (const text of ['王文书', '村委会公章', '证明', '2 次']) await card.getByText(text, { exact: true }).first().waitFor();
@@ -319,7 +240,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('seal pages on a %s', (vp)
     expect(await ip.getByRole('button', { name: /批准|驳回|撤回|撤销授权/ }).count()).toBe(0);
 
     // searching: only the stamps with that anomaly
-    await nav(ip).getByRole('link', { name: '用印记录' }).click();
+    await mainNav(ip).getByRole('link', { name: '用印记录' }).click();
     await heading(ip, '用印记录').waitFor();
     // on a phone the search form starts folded away
     if (vp === 'phone') await ip.locator('summary', { hasText: '查询条件' }).click();
@@ -331,7 +252,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('seal pages on a %s', (vp)
     await snap(inspector, `seal-inspector-logs-filtered-${vp}`);
 
     // ---- 异常: counts per kind, each explained
-    await nav(ip).getByRole('link', { name: '异常' }).click();
+    await mainNav(ip).getByRole('link', { name: '异常' }).click();
     await heading(ip, '异常').waitFor();
     const count = ip.locator('.code-count', { hasText: '无授权盖章' });
     await count.getByText('印章在没有任何有效授权时盖了章').waitFor();
@@ -340,7 +261,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('seal pages on a %s', (vp)
     await snap(inspector, `seal-inspector-anomalies-${vp}`);
 
     // ---- 导出与校验: "完整，未被篡改", an evidence bundle and its CSV
-    await nav(ip).getByRole('link', { name: '导出与校验' }).click();
+    await mainNav(ip).getByRole('link', { name: '导出与校验' }).click();
     await heading(ip, '导出与校验').waitFor();
     await ip.getByText('完整，未被篡改').waitFor();
     await ip.getByText(/已逐条核对全部 \d+ 条记录和 \d+ 个签名检查点/).waitFor();
@@ -446,7 +367,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('seal pages on a %s', (vp)
   it('approver: seals live; remote lock with a reason; the emergency unlock asks why and raises an anomaly', { timeout: 120_000 }, async () => {
     const approver = await open('shuji');
     const ap = approver.page;
-    await nav(ap).getByRole('link', { name: '印章状态' }).click();
+    await mainNav(ap).getByRole('link', { name: '印章状态' }).click();
     await heading(ap, '印章状态').waitFor();
     const s1 = ap.getByRole('article', { name: '村委会公章' });
     const s2 = ap.getByRole('article', { name: '党支部印章' });
@@ -490,7 +411,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('seal pages on a %s', (vp)
     await s1.locator('.tile', { hasText: '锁定' }).getByText('未上锁').waitFor({ timeout: 15_000 });
 
     // approvers read the anomalies too: the emergency is there
-    await nav(ap).getByRole('link', { name: '异常' }).click();
+    await mainNav(ap).getByRole('link', { name: '异常' }).click();
     await heading(ap, '异常').waitFor();
     await ap.locator('.code-count', { hasText: '紧急开锁' }).getByText('审批人使用了紧急开锁').waitFor();
     await ap.getByRole('table', { name: '异常' }).locator('tr', { hasText: '紧急开锁' }).first().getByText('张书记').waitFor();
@@ -525,7 +446,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('seal pages on a %s', (vp)
       ['异常', () => ap.getByRole('table', { name: '异常' }).waitFor()],
       ['导出与校验', () => ap.getByText('完整，未被篡改').waitFor()],
     ] as const) {
-      await nav(ap).getByRole('link', { name: label }).click();
+      await mainNav(ap).getByRole('link', { name: label }).click();
       await heading(ap, label).waitFor();
       await ready();
       expect(await small(ap), label).toEqual([]);
@@ -542,7 +463,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('seal pages on a %s', (vp)
 
     const inspector = await open('jiwei');
     const ip = inspector.page;
-    expect(await nav(ip).getByRole('link').allInnerTexts()).toEqual(['用印记录', '异常', '导出与校验']);
+    expect(await mainNav(ip).getByRole('link').allInnerTexts()).toEqual(['用印记录', '异常', '导出与校验']);
     await ip.goto('/#/approver/pending');
     await ip.getByRole('alert').filter({ hasText: '无权访问' }).waitFor();
     expect(await ip.evaluate("fetch('/api/seal/queue').then((r) => r.status)")).toBe(403);

@@ -5,10 +5,11 @@
  * test-artifacts/screenshots/<page>-<phone|desktop>.png. Any console error, uncaught exception or
  * request leaving the gateway fails the test.
  */
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startInproc } from '../helpers/inproc.js';
-import { launchBrowser, loginAs, openPage, type TestPage, type ViewportName } from '../helpers/browser.js';
+import { launchBrowser, loginAs, type ViewportName } from '../helpers/browser.js';
+import { heading, pageOpener } from './helpers.js';
 import type { Gateway } from '../../src/gateway/app.js';
 import type { Role } from '../../src/registry/schema.js';
 
@@ -51,7 +52,6 @@ const NAV: Record<Role, [string, string, string][]> = {
 };
 const ROLE_ZH: Record<Role, string> = { keeper: '文书', approver: '书记(审批)', inspector: '纪检监察', maintainer: '维保', admin: '管理员' };
 
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name });
 /** The navigation: the side bar on a desktop, the tab bar on a phone (same element). */
 const nav = (page: Page) => page.getByRole('navigation');
 
@@ -60,11 +60,8 @@ describe.each(['phone', 'desktop'] as ViewportName[])('web pages on a %s', (vp) 
   let base: string;
   let stop: () => Promise<void>;
   let browser: Browser;
-  let tp: TestPage | undefined;
-  const open = async (opts: { lang?: 'zh' | 'en' } = {}) => {
-    tp = await openPage(browser, base, vp, opts);
-    return tp;
-  };
+  const openPage = pageOpener(() => ({ browser, base }));
+  const open = (opts: { lang?: 'zh' | 'en' } = {}) => openPage(vp, opts);
 
   beforeAll(async () => {
     // one gateway per viewport: the lockout journey counts failed logins per address
@@ -78,13 +75,6 @@ describe.each(['phone', 'desktop'] as ViewportName[])('web pages on a %s', (vp) 
     await reg.addDevice({ id: 'lift-02', profile: 'lift-modbus', name: '1号楼2单元', port: '/dev/ttyUSB1', slave: 2, floors: { lo: -1, hi: 18 }, ratedSpeed: 1750 });
     await reg.addDevice({ id: 'lift-kit-03', profile: 'lift-kit-mqtt', name: '3号楼电梯' });
     browser = await launchBrowser();
-  });
-
-  afterEach(async () => {
-    const problems = tp?.problems() ?? [];
-    await tp?.close();
-    tp = undefined;
-    expect(problems).toEqual([]);
   });
 
   afterAll(async () => {

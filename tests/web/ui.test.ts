@@ -4,10 +4,11 @@
  * confirmation dialogs, toasts, forms with inline messages, and the table that becomes cards on a
  * phone. The reference page #/dev/ui shows them all and is saved as a screenshot.
  */
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startInproc } from '../helpers/inproc.js';
-import { launchBrowser, loginAs, openPage, type TestPage, type ViewportName } from '../helpers/browser.js';
+import { launchBrowser, loginAs, type ViewportName } from '../helpers/browser.js';
+import { pageOpener } from './helpers.js';
 import type { Gateway } from '../../src/gateway/app.js';
 import type { Feature } from '../../src/gateway/feature.js';
 import { FEATURES } from '../../src/gateway/features.js';
@@ -32,7 +33,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('shared UI pieces on a %s'
   let base: string;
   let stop: () => Promise<void>;
   let browser: Browser;
-  let tp: TestPage | undefined;
+  const openPage = pageOpener(() => ({ browser, base }));
 
   beforeAll(async () => {
     ({ gw, base, stop } = await startInproc({ features: [...FEATURES, liveFeature] }));
@@ -40,19 +41,13 @@ describe.each(['phone', 'desktop'] as ViewportName[])('shared UI pieces on a %s'
     await gw.store.registry.addUser({ name: 'jiwei', role: 'inspector' }, 'inspector-pass-1');
     browser = await launchBrowser();
   });
-  afterEach(async () => {
-    const problems = tp?.problems() ?? [];
-    await tp?.close();
-    tp = undefined;
-    expect(problems).toEqual([]);
-  });
   afterAll(async () => {
     await browser?.close();
     await stop?.();
   });
 
   it('formats times in Asia/Shanghai, relative times and durations, in Chinese and English', async () => {
-    tp = await openPage(browser, base, vp);
+    const tp = await openPage(vp);
     const { page } = tp;
     await page.goto('/');
     await page.getByLabel('用户名').waitFor();
@@ -75,7 +70,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('shared UI pieces on a %s'
   });
 
   it('maps API errors to words: validation errors per field, 403 with the role, lockout minutes, no network', async () => {
-    tp = await openPage(browser, base, vp);
+    const tp = await openPage(vp);
     const { page } = tp;
     await loginAs(page, 'jiwei', 'inspector-pass-1');
     const r = await page.evaluate(`(async () => {
@@ -106,7 +101,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('shared UI pieces on a %s'
   });
 
   it('live feed: delivers events as JSON; when the session ends it returns to the login page', async () => {
-    tp = await openPage(browser, base, vp);
+    const tp = await openPage(vp);
     const { page } = tp;
     await loginAs(page, 'admin', 'admin-pass-1');
     const got = await page.evaluate(`(async () => {
@@ -130,7 +125,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('shared UI pieces on a %s'
   });
 
   it('reference page: forms, dialogs, toasts, badges and the table', async () => {
-    tp = await openPage(browser, base, vp);
+    const tp = await openPage(vp);
     const { page, shot } = tp;
     await loginAs(page, 'admin', 'admin-pass-1');
     await page.goto('/#/dev/ui');
@@ -198,7 +193,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('shared UI pieces on a %s'
   });
 
   it('every button, link and field of the shell is a large touch target (40 px or more)', async () => {
-    tp = await openPage(browser, base, vp);
+    const tp = await openPage(vp);
     const { page } = tp;
     await loginAs(page, 'admin', 'admin-pass-1');
     await page.getByRole('heading', { level: 1, name: '设备' }).waitFor();

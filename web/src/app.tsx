@@ -12,10 +12,10 @@ import { setTimeZone } from './format.js';
 import { currentLocation, match, navigate, useLocation } from './router.js';
 import { homeOf, ROUTES } from './routes.js';
 import { SessionContext, type Site } from './session.js';
-import { Shell } from './shell.js';
+import { AppRoot, NotFound, Shell, Splash } from './shell.js';
 import { LoginPage } from './pages/login.js';
 import { HubApp } from './hub/app.js';
-import { Button, DialogHost, EmptyState, ErrorState, Loading, ToastHost } from './ui/index.js';
+import { Button, ErrorState } from './ui/index.js';
 
 type SessionState =
   | { status: 'loading' }
@@ -38,20 +38,16 @@ export function App() {
   }, [attempt]);
   if (site.site?.mode === 'hub') return <HubApp site={site.site} />;
   if (site.site) return <GatewayApp site={site.site} />;
-  return (
-    <div class="splash">
-      {site.error === undefined ? (
-        <Loading label={t('shell.loading')} />
-      ) : (
-        <ErrorState
-          error={site.error}
-          onRetry={() => {
-            setSite({});
-            setAttempt((n) => n + 1);
-          }}
-        />
-      )}
-    </div>
+  return site.error === undefined ? (
+    <Splash />
+  ) : (
+    <Splash
+      error={site.error}
+      onRetry={() => {
+        setSite({});
+        setAttempt((n) => n + 1);
+      }}
+    />
   );
 }
 
@@ -117,17 +113,9 @@ function GatewayApp({ site }: { site: Site }) {
 
   let body;
   if (session.status === 'loading') {
-    body = (
-      <div class="splash">
-        <Loading label={t('shell.loading')} />
-      </div>
-    );
+    body = <Splash />;
   } else if (session.status === 'unreachable') {
-    body = (
-      <div class="splash">
-        <ErrorState error={session.error} onRetry={() => setAttempt((n) => n + 1)} />
-      </div>
-    );
+    body = <Splash error={session.error} onRetry={() => setAttempt((n) => n + 1)} />;
   } else if (session.status === 'anon') {
     body = (
       <LoginPage
@@ -146,17 +134,7 @@ function GatewayApp({ site }: { site: Site }) {
     const m = session.me;
     let page;
     if (!route) {
-      page =
-        loc.path === '/' ? (
-          <Loading />
-        ) : (
-          <EmptyState
-            icon="search"
-            title={t('error.pageNotFound')}
-            hint={t('error.pageNotFoundHint')}
-            action={<Button onClick={() => navigate(homeOf(m.role))}>{t('error.backHome')}</Button>}
-          />
-        );
+      page = <NotFound path={loc.path} home={() => navigate(homeOf(m.role))} />;
     } else if (!route.r.roles.includes(m.role)) {
       // Another role's page opened by its address: refused, as the API would.
       page = (
@@ -180,11 +158,5 @@ function GatewayApp({ site }: { site: Site }) {
     );
   }
 
-  return (
-    <>
-      {body}
-      <DialogHost />
-      <ToastHost />
-    </>
-  );
+  return <AppRoot>{body}</AppRoot>;
 }

@@ -10,7 +10,7 @@ import type { Me } from './api.js';
 import type { Site } from './session.js';
 import { href } from './router.js';
 import { navFor } from './routes.js';
-import { Icon, type IconName } from './ui/index.js';
+import { Button, DialogHost, EmptyState, ErrorState, Icon, Loading, ToastHost, type IconName } from './ui/index.js';
 
 /** 中文 / English: shows the other language; remembered on this device. */
 export function LangSwitch() {
@@ -150,5 +150,32 @@ export function Shell(props: { me: Me; site: Site; path: string; onLogout: () =>
     <Frame title={props.site.name} subtitle={t('app.name')} nav={navFor(props.me.role)} path={props.path} account={<UserMenu me={props.me} onLogout={props.onLogout} />}>
       {props.children}
     </Frame>
+  );
+}
+
+// ------------------------------------------------------------------------------- the apps' states
+
+/** Before the first page: the session being checked, or the server not answering (its error, 重试). */
+export function Splash(props: { error?: never } | { error: unknown; onRetry: () => void }) {
+  return <div class="splash">{'onRetry' in props ? <ErrorState error={props.error} onRetry={props.onRetry} /> : <Loading label={t('shell.loading')} />}</div>;
+}
+
+/** No page at this address (页面不存在, back to the start page); at "/" the start page is on its way. */
+export function NotFound(props: { path: string; home: () => void }) {
+  return props.path === '/' ? (
+    <Loading />
+  ) : (
+    <EmptyState icon="search" title={t('error.pageNotFound')} hint={t('error.pageNotFoundHint')} action={<Button onClick={props.home}>{t('error.backHome')}</Button>} />
+  );
+}
+
+/** The app's body with the hosts of the confirmation dialogs and the toasts. */
+export function AppRoot(props: { children?: ComponentChildren }) {
+  return (
+    <>
+      {props.children}
+      <DialogHost />
+      <ToastHost />
+    </>
   );
 }

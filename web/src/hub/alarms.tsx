@@ -7,8 +7,9 @@
 import type { ComponentChildren } from 'preact';
 import { t } from '../i18n.js';
 import { navigate, useLocation } from '../router.js';
-import { Badge, Button, Card, CollapsibleCard, DataTable, Loaded, Page, Time, useApi, usePolling, type Column } from '../ui/index.js';
+import { Badge, Button, Card, DataTable, Loaded, Page, Time, useApi, usePolling, type Column } from '../ui/index.js';
 import { PageLink } from '../pages/seal-common.js';
+import { Glossary, KindCounts } from '../pages/search.js';
 import { alarmFact, alarmHelp, alarmLabel } from './common.js';
 import type { AlarmSummary, HubAlarm } from './model.js';
 
@@ -133,26 +134,7 @@ export function HubAlarmsPage() {
                 {byKind.length === 0 ? (
                   <p class="muted">{gw ? t('hubAlarms.noneSite') : t('hubAlarms.none')}</p>
                 ) : (
-                  <div class="code-counts">
-                    {byKind.map(({ kind: k, n }) => {
-                      const selected = kind === k;
-                      return (
-                        <button
-                          type="button"
-                          key={k}
-                          class={`code-count${selected ? ' is-selected' : ''}`}
-                          aria-pressed={selected ? 'true' : 'false'}
-                          onClick={() => go({ gw, kind: selected ? '' : k })}
-                        >
-                          <span class="code-count-n">{n}</span>
-                          <span class="code-count-text">
-                            <span class="code-count-label">{alarmLabel(k)}</span>
-                            <span class="code-count-help">{alarmHelp(k)}</span>
-                          </span>
-                        </button>
-                      );
-                    })}
-                  </div>
+                  <KindCounts counts={byKind} selected={kind} label={alarmLabel} help={alarmHelp} onPick={(k) => go({ gw, kind: k })} />
                 )}
               </Card>
               {siteRows.length > 0 && (
@@ -190,18 +172,7 @@ export function HubAlarmsPage() {
           );
         }}
       </Loaded>
-      <CollapsibleCard title={t('hubAlarms.glossary')} meta={t('anomalies.glossaryMeta', { n: ALARM_KINDS.length })}>
-        <dl class="glossary">
-          {ALARM_KINDS.map((k) => (
-            <div key={k} class="glossary-row">
-              <dt>
-                {alarmLabel(k)} <span class="muted mono">{k}</span>
-              </dt>
-              <dd>{alarmHelp(k)}</dd>
-            </div>
-          ))}
-        </dl>
-      </CollapsibleCard>
+      <Glossary title={t('hubAlarms.glossary')} kinds={ALARM_KINDS} label={alarmLabel} help={alarmHelp} />
     </Page>
   );
 }

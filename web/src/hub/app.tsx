@@ -12,8 +12,8 @@ import { lang, onLangChange, t } from '../i18n.js';
 import { setUnauthorizedHandler } from '../api.js';
 import { match, navigate, useLocation } from '../router.js';
 import type { Site } from '../session.js';
-import { Frame } from '../shell.js';
-import { Button, DialogHost, EmptyState, ErrorState, Icon, Loading, ToastHost } from '../ui/index.js';
+import { AppRoot, Frame, NotFound, Splash } from '../shell.js';
+import { Icon } from '../ui/index.js';
 import { HubLoginPage, type LoginNotice } from './login.js';
 import { HUB_HOME, HUB_ROUTES } from './routes.js';
 import { storedToken, storeToken, tryToken } from './auth.js';
@@ -64,17 +64,9 @@ export function HubApp({ site }: { site: Site }) {
 
   let body;
   if (state.status === 'checking') {
-    body = (
-      <div class="splash">
-        <Loading label={t('shell.loading')} />
-      </div>
-    );
+    body = <Splash />;
   } else if (state.status === 'unreachable') {
-    body = (
-      <div class="splash">
-        <ErrorState error={state.error} onRetry={() => setAttempt((n) => n + 1)} />
-      </div>
-    );
+    body = <Splash error={state.error} onRetry={() => setAttempt((n) => n + 1)} />;
   } else if (state.status === 'login') {
     body = (
       <HubLoginPage
@@ -91,18 +83,7 @@ export function HubApp({ site }: { site: Site }) {
       storeToken(undefined);
       setState({ status: 'login', notice: 'loggedOut' });
     };
-    const page = route ? (
-      route.r.render(route.params ?? {})
-    ) : loc.path === '/' ? (
-      <Loading />
-    ) : (
-      <EmptyState
-        icon="search"
-        title={t('error.pageNotFound')}
-        hint={t('error.pageNotFoundHint')}
-        action={<Button onClick={() => navigate(HUB_HOME)}>{t('error.backHome')}</Button>}
-      />
-    );
+    const page = route ? route.r.render(route.params ?? {}) : <NotFound path={loc.path} home={() => navigate(HUB_HOME)} />;
     body = (
       <Frame
         title={t('hubApp.title')}
@@ -126,11 +107,5 @@ export function HubApp({ site }: { site: Site }) {
     );
   }
 
-  return (
-    <>
-      {body}
-      <DialogHost />
-      <ToastHost />
-    </>
-  );
+  return <AppRoot>{body}</AppRoot>;
 }

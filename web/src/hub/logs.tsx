@@ -9,7 +9,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
-import { fromZonedInput } from '../format.js';
 import { href, navigate, useLocation } from '../router.js';
 import {
   Badge,
@@ -18,13 +17,13 @@ import {
   CollapsibleCard,
   DataTable,
   Field,
-  Form,
   Icon,
   KeyValues,
   Loaded,
   Loading,
   Notice,
   Page,
+  RefreshButton,
   Select,
   TextInput,
   Time,
@@ -33,21 +32,21 @@ import {
 } from '../ui/index.js';
 import {
   anomalyHelp,
-  AnomalyList,
   PageLink,
   PersonName,
   RequestStateBadge,
   requestHint,
+  StampAnomalies,
   StampDetail,
   StampPhoto,
   Timeline,
   matterLabel,
-  wide,
   windowText,
   type Names,
   type SealRequest,
   type Stamp,
 } from '../pages/seal-common.js';
+import { dateRangeErrors, filtersPath, SearchCard, setDateRange, useDraft } from '../pages/search.js';
 import { HubStampPhoto, kindLabel, logsPath, recordWhat, rememberLogs, useHubNames, usePhotoUrls } from './common.js';
 import { drillDown, photoOf, requestFrom, requestIdOf, sealOf, stampFrom, type HubGateway, type RecordDetail, type RecordRow, type RecordsPage } from './model.js';
 
@@ -77,12 +76,8 @@ function filtersOf(q: URLSearchParams): Filters {
   return { gw: q.get('gw') ?? '', seal: q.get('seal') ?? '', kind: isKind(kind) ? kind : 'stamp', from: q.get('from') ?? '', to: q.get('to') ?? '' };
 }
 
-function pathOf(f: Filters): string {
-  const q = new URLSearchParams();
-  for (const k of FILTERS) if (f[k] && !(k === 'kind' && f.kind === 'stamp')) q.set(k, f[k]);
-  const s = q.toString();
-  return s ? `/hub/logs?${s}` : '/hub/logs';
-}
+/** The search's address; stamps, the default kind, are not said. */
+const pathOf = (f: Filters): string => filtersPath('/hub/logs', FILTERS, { ...f, kind: f.kind === 'stamp' ? '' : f.kind });
 
 /** The page's search (dates as typed, in the site's zone) → the API's (instants; `to` inclusive to the end of that day). */
 export function recordsQuery(f: Filters, cursor: string | undefined): string {
@@ -90,10 +85,7 @@ export function recordsQuery(f: Filters, cursor: string | undefined): string {
   if (f.gw) q.set('gw', f.gw);
   if (f.seal) q.set('seal', f.seal);
   q.set('kind', KINDS[isKind(f.kind) ? f.kind : 'stamp']);
-  const from = f.from ? fromZonedInput(f.from) : NaN;
-  const to = f.to ? fromZonedInput(f.to) : NaN;
-  if (!Number.isNaN(from)) q.set('from', String(from));
-  if (!Number.isNaN(to)) q.set('to', String(to + DAY - 1));
+  setDateRange(q, f, DAY - 1);
   q.set('limit', String(PAGE_SIZE));
   if (cursor) q.set('cursor', cursor);
   return q.toString();
@@ -134,11 +126,8 @@ export function HubLogsPage() {
   const loc = useLocation();
   const applied = filtersOf(loc.query);
   const key = FILTERS.map((k) => applied[k]).join('|');
-  const [draft, setDraft] = useState<Filters>(applied);
-  useEffect(() => {
-    setDraft(filtersOf(loc.query));
-    rememberLogs(pathOf(filtersOf(loc.query)));
-  }, [key]);
+  const { draft, setDraft, set } = useDraft(applied, key);
+  useEffect(() => rememberLogs(pathOf(applied)), [key]);
   // The cursors of the pages after the first, for this search only.
   const [pages, setPages] = useState<{ key: string; cursors: string[] }>({ key, cursors: [] });
   const cursors = pages.key === key ? pages.cursors : [];
@@ -146,16 +135,12 @@ export function HubLogsPage() {
   const sites = useApi<{ gateways: HubGateway[] }>('/api/hub/gateways');
   const list = useApi<RecordsPage>(`/api/hub/records?${recordsQuery(applied, cursors[cursors.length - 1])}`);
   const [fields, setFields] = useState<Record<string, string>>({});
-  const set = (k: Filter) => (v: string) => setDraft({ ...draft, [k]: v });
   const active = FILTERS.filter((k) => applied[k] && !(k === 'kind' && applied.kind === 'stamp')).length;
 
   const submit = () => {
-    if (draft.from && draft.to && fromZonedInput(draft.to) < fromZonedInput(draft.from)) {
-      setFields({ to: t('export.toBeforeFrom') });
-      return;
-    }
-    setFields({});
-    navigate(pathOf(draft));
+    const wrong = dateRangeErrors(draft);
+    setFields(wrong);
+    if (!wrong.to) navigate(pathOf(draft));
   };
 
   // Seals of the chosen site, or of every site (a seal id may exist at several sites: choosing one picks its site too).
@@ -208,10 +193,7 @@ export function HubLogsPage() {
             label: t('logs.col.anomalies'),
             render: ({ stamp, row }: Row) =>
               stamp && row.record.kind === 'seal.stamp' ? (
-                <span class="badge-list">
-                  <AnomalyList codes={stamp.anomalies} />
-                  {stamp.outOfHours && !stamp.anomalies.includes('STAMP_OUT_OF_HOURS') && <Badge tone="warn">{t('stamp.outOfHours')}</Badge>}
-                </span>
+                <StampAnomalies stamp={stamp} />
               ) : (
                 <span class="muted">{t('common.none')}</span>
               ),
@@ -224,73 +206,49 @@ export function HubLogsPage() {
   const index = cursors.length;
   return (
     <Page title={t('hubLogs.title')} subtitle={t('hubLogs.subtitle')}>
-      <CollapsibleCard
-        title={
-          <>
-            <Icon name="search" size={18} />
-            {t('logs.search')}
-          </>
-        }
-        meta={active > 0 ? t('logs.activeFilters', { n: active }) : undefined}
-        defaultOpen={wide() || active > 0}
+      <SearchCard
+        active={active}
+        onSubmit={submit}
+        onClear={() => {
+          setFields({});
+          navigate('/hub/logs');
+        }}
       >
-        <Form onSubmit={submit} label={t('logs.search')} class="filters">
-          <div class="filter-grid">
-            <Field id="h-kind" label={t('hubLogs.kind')}>
-              <Select id="h-kind" value={draft.kind} onValue={set('kind')} options={(Object.keys(KINDS) as KindFilter[]).map((k) => ({ value: k, label: t(`hubLogs.kind.${k}`) }))} />
-            </Field>
-            <Field id="h-gw" label={t('hubLogs.site')}>
-              <Select
-                id="h-gw"
-                value={draft.gw}
-                onValue={(v) => setDraft({ ...draft, gw: v, seal: v && v !== draft.gw ? '' : draft.seal })}
-                options={[{ value: '', label: t('hubLogs.allSites') }, ...(sites.data?.gateways ?? []).map((g) => ({ value: g.gw, label: g.gw }))]}
-              />
-            </Field>
-            <Field id="h-seal" label={t('seal.field.seal')}>
-              <Select
-                id="h-seal"
-                value={sealValue}
-                onValue={(v) => {
-                  const [g, s] = v.split('\n') as [string, string | undefined];
-                  setDraft(v ? { ...draft, gw: g, seal: s ?? '' } : { ...draft, seal: '' });
-                }}
-                options={[{ value: '', label: t('logs.all') }, ...sealOptions]}
-              />
-            </Field>
-            <Field id="h-from" label={t('logs.from')}>
-              <TextInput id="h-from" type="date" value={draft.from} onValue={set('from')} />
-            </Field>
-            <Field id="h-to" label={t('logs.to')} error={fields.to}>
-              <TextInput id="h-to" type="date" value={draft.to} onValue={set('to')} invalid={!!fields.to} />
-            </Field>
-          </div>
-          <div class="row-wrap form-actions">
-            <Button type="submit" variant="primary" icon="search">
-              {t('logs.searchButton')}
-            </Button>
-            {active > 0 && (
-              <Button
-                variant="ghost"
-                onClick={() => {
-                  setFields({});
-                  navigate('/hub/logs');
-                }}
-              >
-                {t('logs.clear')}
-              </Button>
-            )}
-          </div>
-        </Form>
-      </CollapsibleCard>
+        <Field id="h-kind" label={t('hubLogs.kind')}>
+          <Select id="h-kind" value={draft.kind} onValue={set('kind')} options={(Object.keys(KINDS) as KindFilter[]).map((k) => ({ value: k, label: t(`hubLogs.kind.${k}`) }))} />
+        </Field>
+        <Field id="h-gw" label={t('hubLogs.site')}>
+          <Select
+            id="h-gw"
+            value={draft.gw}
+            onValue={(v) => setDraft({ ...draft, gw: v, seal: v && v !== draft.gw ? '' : draft.seal })}
+            options={[{ value: '', label: t('hubLogs.allSites') }, ...(sites.data?.gateways ?? []).map((g) => ({ value: g.gw, label: g.gw }))]}
+          />
+        </Field>
+        <Field id="h-seal" label={t('seal.field.seal')}>
+          <Select
+            id="h-seal"
+            value={sealValue}
+            onValue={(v) => {
+              const [g, s] = v.split('\n') as [string, string | undefined];
+              setDraft(v ? { ...draft, gw: g, seal: s ?? '' } : { ...draft, seal: '' });
+            }}
+            options={[{ value: '', label: t('logs.all') }, ...sealOptions]}
+          />
+        </Field>
+        <Field id="h-from" label={t('logs.from')}>
+          <TextInput id="h-from" type="date" value={draft.from} onValue={set('from')} />
+        </Field>
+        <Field id="h-to" label={t('logs.to')} error={fields.to}>
+          <TextInput id="h-to" type="date" value={draft.to} onValue={set('to')} invalid={!!fields.to} />
+        </Field>
+      </SearchCard>
       <Card
         flush
         title={t(`hubLogs.results.${applied.kind as KindFilter}`)}
         icon="seal"
         actions={
-          <Button small icon="refresh" onClick={list.reload} busy={list.loading && list.data !== undefined}>
-            {t('common.refresh')}
-          </Button>
+          <RefreshButton small state={list} />
         }
       >
         <Loaded state={list}>

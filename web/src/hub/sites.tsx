@@ -14,17 +14,14 @@ import {
   Ago,
   Card,
   EmptyState,
-  Field,
   Form,
   Icon,
   KeyValues,
   Loaded,
   Notice,
   Page,
-  Select,
   Stat,
   Stats,
-  TextInput,
   Time,
   useApi,
   usePolling,
@@ -32,6 +29,8 @@ import {
   Button,
 } from '../ui/index.js';
 import { Tile } from '../pages/approver-seals.js';
+import { ExportRangeFields } from '../pages/inspector-verify.js';
+import { dateRangeErrors } from '../pages/search.js';
 import { OnlineBadge, SITE_TONE, siteState, SiteVerdict, type SiteState } from './common.js';
 import { AlarmTable } from './alarms.js';
 import type { HubGateway, HubGatewayDetail } from './model.js';
@@ -159,11 +158,7 @@ function ExportCard({ g }: { g: HubGatewayDetail }) {
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
       return { name, bytes: blob.size };
     },
-    () => {
-      const out: Record<string, string> = {};
-      if (d.from && d.to && fromZonedInput(d.to) < fromZonedInput(d.from)) out.to = t('export.toBeforeFrom');
-      return out;
-    },
+    () => dateRangeErrors(d),
   );
   const nothing = f.error instanceof ApiError && /nothing verified/.test(f.error.message);
   const file = f.result?.name ?? `sealift-${g.gw}-export.tar`;
@@ -175,23 +170,7 @@ function ExportCard({ g }: { g: HubGatewayDetail }) {
       ) : (
         <Form onSubmit={f.submit} error={nothing ? undefined : f.error} label={t('hubExport.title')}>
           <div class="filter-grid">
-            <Field id="x-from" label={t('logs.from')} error={f.fields.from}>
-              <TextInput id="x-from" type="date" value={d.from} onValue={(v) => setD({ ...d, from: v })} />
-            </Field>
-            <Field id="x-to" label={t('logs.to')} error={f.fields.to}>
-              <TextInput id="x-to" type="date" value={d.to} onValue={(v) => setD({ ...d, to: v })} invalid={!!f.fields.to} />
-            </Field>
-            <Field id="x-kind" label={t('export.kind')}>
-              <Select
-                id="x-kind"
-                value={d.kind}
-                onValue={(v) => setD({ ...d, kind: v })}
-                options={[
-                  { value: 'seal.*', label: t('export.kindSeal') },
-                  { value: '', label: t('export.kindAll') },
-                ]}
-              />
-            </Field>
+            <ExportRangeFields d={d} setD={setD} fields={f.fields} />
           </div>
           {nothing && <Notice tone="warn">{t('hubExport.nothing')}</Notice>}
           <Button type="submit" variant="primary" icon="download" busy={f.busy}>

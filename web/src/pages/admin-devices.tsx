@@ -17,7 +17,7 @@ import {
   confirmDialog,
   DataTable,
   Field,
-  Form,
+  FormDialog,
   Icon,
   KeyValues,
   Loaded,
@@ -25,6 +25,7 @@ import {
   Notice,
   NumberInput,
   Page,
+  RefreshButton,
   Select,
   Stat,
   Stats,
@@ -537,8 +538,6 @@ function AddDeviceModal({ devices, onClose, onAdded }: { devices: DeviceRow[]; o
     },
     addDeviceFieldErrors,
   );
-  const topError = Object.keys(f.fields).length === 0 ? f.error : undefined;
-
   const submit = async () => {
     const r = await f.submit();
     if (!r) return;
@@ -590,82 +589,69 @@ function AddDeviceModal({ devices, onClose, onAdded }: { devices: DeviceRow[]; o
   );
 
   return (
-    <Modal
-      title={t('addDevice.title')}
-      onClose={onClose}
-      actions={
-        <>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button variant="primary" icon="plus" busy={f.busy} onClick={submit}>
-            {t('addDevice.submit')}
-          </Button>
-        </>
-      }
-    >
-      <Form onSubmit={submit} error={topError} label={t('addDevice.title')} class="add-device-form">
-        <Field id="dev-profile" label={t('addDevice.profile')} error={f.fields.profile} hint={profile ? t(`addDevice.profileHint.${profile}`) : t('addDevice.profileHint')}>
-          <Select
-            id="dev-profile"
-            value={d.profile}
-            placeholder={t('addDevice.chooseProfile')}
-            options={PROFILES.map((p) => ({ value: p, label: t(`profile.${p}`) }))}
-            onValue={(p) => set({ profile: p, baud: DEFAULT_BAUD[p] ?? '' })}
-            invalid={!!f.fields.profile}
+    <FormDialog title={t('addDevice.title')} onClose={onClose} form={f} onSubmit={submit} submitLabel={t('addDevice.submit')} icon="plus" class="add-device-form">
+      <Field id="dev-profile" label={t('addDevice.profile')} error={f.fields.profile} hint={profile ? t(`addDevice.profileHint.${profile}`) : t('addDevice.profileHint')}>
+        <Select
+          id="dev-profile"
+          value={d.profile}
+          placeholder={t('addDevice.chooseProfile')}
+          options={PROFILES.map((p) => ({ value: p, label: t(`profile.${p}`) }))}
+          onValue={(p) => set({ profile: p, baud: DEFAULT_BAUD[p] ?? '' })}
+          invalid={!!f.fields.profile}
+        />
+      </Field>
+      <div class="form-row">
+        <Field id="dev-id" label={t('addDevice.id')} error={f.fields.id} hint={t('addDevice.idHint')}>
+          <TextInput
+            id="dev-id"
+            value={d.id}
+            maxLength={64}
+            autoComplete="off"
+            autoCapitalize="off"
+            spellcheck={false}
+            placeholder={profile ? (isSeal(profile) ? 'seal-03' : 'lift-12') : 'seal-03'}
+            onValue={(v) => set({ id: v })}
+            invalid={!!f.fields.id}
           />
         </Field>
-        <div class="form-row">
-          <Field id="dev-id" label={t('addDevice.id')} error={f.fields.id} hint={t('addDevice.idHint')}>
-            <TextInput
-              id="dev-id"
-              value={d.id}
-              maxLength={64}
-              autoComplete="off"
-              autoCapitalize="off"
-              spellcheck={false}
-              placeholder={profile ? (isSeal(profile) ? 'seal-03' : 'lift-12') : 'seal-03'}
-              onValue={(v) => set({ id: v })}
-              invalid={!!f.fields.id}
-            />
+        <Field id="dev-name" label={t('addDevice.name')} error={f.fields.name} hint={t('addDevice.nameHint')}>
+          <TextInput id="dev-name" value={d.name} maxLength={100} placeholder={profile && isLift(profile) ? t('addDevice.namePlaceholderLift') : t('addDevice.namePlaceholderSeal')} onValue={(v) => set({ name: v })} invalid={!!f.fields.name} />
+        </Field>
+      </div>
+      {serial && (
+        <>
+          <Field id="dev-port" label={t('addDevice.port')} error={f.fields.port} hint={<>{profile === 'lift-modbus' ? t('addDevice.portHintLift') : t('addDevice.portHintSeal')}{busChips}</>}>
+            <TextInput id="dev-port" value={d.port} maxLength={255} autoComplete="off" autoCapitalize="off" spellcheck={false} placeholder="/dev/ttyUSB0" onValue={(v) => set({ port: v })} invalid={!!f.fields.port} />
           </Field>
-          <Field id="dev-name" label={t('addDevice.name')} error={f.fields.name} hint={t('addDevice.nameHint')}>
-            <TextInput id="dev-name" value={d.name} maxLength={100} placeholder={profile && isLift(profile) ? t('addDevice.namePlaceholderLift') : t('addDevice.namePlaceholderSeal')} onValue={(v) => set({ name: v })} invalid={!!f.fields.name} />
+          <div class="form-row">
+            {profile === 'lift-modbus' && (
+              <Field id="dev-slave" label={t('addDevice.slave')} error={f.fields.slave} hint={t('addDevice.slaveHint')}>
+                <NumberInput id="dev-slave" value={d.slave} min={1} max={247} step={1} onValue={(v) => set({ slave: v })} invalid={!!f.fields.slave} />
+              </Field>
+            )}
+            <Field id="dev-baud" label={t('addDevice.baud')} error={f.fields.baud} hint={profile === 'lift-modbus' ? t('addDevice.baudHintLift') : t('addDevice.baudHintSeal')}>
+              <Select id="dev-baud" value={d.baud} options={BAUDS.map((b) => ({ value: b, label: t('devices.detail.baud', { baud: b }) }))} onValue={(v) => set({ baud: v })} invalid={!!f.fields.baud} />
+            </Field>
+          </div>
+        </>
+      )}
+      {lift && (
+        <>
+          <div class="form-row">
+            <Field id="dev-lo" label={t('addDevice.floorLo')} error={f.fields.lo} hint={t('addDevice.floorsHint')}>
+              <NumberInput id="dev-lo" value={d.lo} min={-20} max={200} step={1} placeholder="-1" onValue={(v) => set({ lo: v })} invalid={!!f.fields.lo} />
+            </Field>
+            <Field id="dev-hi" label={t('addDevice.floorHi')} error={f.fields.hi}>
+              <NumberInput id="dev-hi" value={d.hi} min={-20} max={200} step={1} placeholder="18" onValue={(v) => set({ hi: v })} invalid={!!f.fields.lo} />
+            </Field>
+          </div>
+          <Field id="dev-speed" label={t('addDevice.speedLabel')} error={f.fields.speed} hint={t('addDevice.speedHint')}>
+            <NumberInput id="dev-speed" value={d.speed} min={100} max={10000} step={50} placeholder="1000" onValue={(v) => set({ speed: v })} invalid={!!f.fields.speed} />
           </Field>
-        </div>
-        {serial && (
-          <>
-            <Field id="dev-port" label={t('addDevice.port')} error={f.fields.port} hint={<>{profile === 'lift-modbus' ? t('addDevice.portHintLift') : t('addDevice.portHintSeal')}{busChips}</>}>
-              <TextInput id="dev-port" value={d.port} maxLength={255} autoComplete="off" autoCapitalize="off" spellcheck={false} placeholder="/dev/ttyUSB0" onValue={(v) => set({ port: v })} invalid={!!f.fields.port} />
-            </Field>
-            <div class="form-row">
-              {profile === 'lift-modbus' && (
-                <Field id="dev-slave" label={t('addDevice.slave')} error={f.fields.slave} hint={t('addDevice.slaveHint')}>
-                  <NumberInput id="dev-slave" value={d.slave} min={1} max={247} step={1} onValue={(v) => set({ slave: v })} invalid={!!f.fields.slave} />
-                </Field>
-              )}
-              <Field id="dev-baud" label={t('addDevice.baud')} error={f.fields.baud} hint={profile === 'lift-modbus' ? t('addDevice.baudHintLift') : t('addDevice.baudHintSeal')}>
-                <Select id="dev-baud" value={d.baud} options={BAUDS.map((b) => ({ value: b, label: t('devices.detail.baud', { baud: b }) }))} onValue={(v) => set({ baud: v })} invalid={!!f.fields.baud} />
-              </Field>
-            </div>
-          </>
-        )}
-        {lift && (
-          <>
-            <div class="form-row">
-              <Field id="dev-lo" label={t('addDevice.floorLo')} error={f.fields.lo} hint={t('addDevice.floorsHint')}>
-                <NumberInput id="dev-lo" value={d.lo} min={-20} max={200} step={1} placeholder="-1" onValue={(v) => set({ lo: v })} invalid={!!f.fields.lo} />
-              </Field>
-              <Field id="dev-hi" label={t('addDevice.floorHi')} error={f.fields.hi}>
-                <NumberInput id="dev-hi" value={d.hi} min={-20} max={200} step={1} placeholder="18" onValue={(v) => set({ hi: v })} invalid={!!f.fields.lo} />
-              </Field>
-            </div>
-            <Field id="dev-speed" label={t('addDevice.speedLabel')} error={f.fields.speed} hint={t('addDevice.speedHint')}>
-              <NumberInput id="dev-speed" value={d.speed} min={100} max={10000} step={50} placeholder="1000" onValue={(v) => set({ speed: v })} invalid={!!f.fields.speed} />
-            </Field>
-          </>
-        )}
-        {profile && !serial && <Notice tone="info">{t(profile === 'seal-mqtt' ? 'addDevice.mqttNoticeSeal' : 'addDevice.mqttNoticeKit')}</Notice>}
-      </Form>
-    </Modal>
+        </>
+      )}
+      {profile && !serial && <Notice tone="info">{t(profile === 'seal-mqtt' ? 'addDevice.mqttNoticeSeal' : 'addDevice.mqttNoticeKit')}</Notice>}
+    </FormDialog>
   );
 }
 
@@ -716,9 +702,7 @@ export function DevicesPage() {
       subtitle={t('devices.subtitle')}
       actions={
         <>
-          <Button icon="refresh" onClick={state.reload} busy={state.loading && state.data !== undefined}>
-            {t('common.refresh')}
-          </Button>
+          <RefreshButton state={state} />
           <Button variant="primary" icon="plus" onClick={() => setAdding(true)} disabled={!list}>
             {t('addDevice.open')}
           </Button>

@@ -16,11 +16,12 @@ import {
   confirmDialog,
   DataTable,
   Field,
-  Form,
+  FieldMessage,
+  FormDialog,
   Loaded,
-  Modal,
   Notice,
   Page,
+  RefreshButton,
   PasswordInput,
   TextInput,
   toast,
@@ -73,11 +74,7 @@ function RoleChoice(props: { id: string; value: Role | ''; onValue: (r: Role) =>
           </label>
         ))}
       </div>
-      {props.error && (
-        <p class="field-error" id={`${props.id}-msg`} role="alert">
-          {props.error}
-        </p>
-      )}
+      <FieldMessage id={props.id} error={props.error} />
     </fieldset>
   );
 }
@@ -122,7 +119,6 @@ function AddUserModal({ users, onClose, onAdded }: { users: User[]; onClose: () 
     },
     userFieldErrors,
   );
-  const topError = Object.keys(f.fields).length === 0 ? f.error : undefined;
   const submit = async () => {
     const r = await f.submit();
     if (!r) return;
@@ -131,38 +127,25 @@ function AddUserModal({ users, onClose, onAdded }: { users: User[]; onClose: () 
     onClose();
   };
   return (
-    <Modal
-      title={t('addUser.title')}
-      onClose={onClose}
-      actions={
-        <>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button variant="primary" icon="plus" busy={f.busy} onClick={submit}>
-            {t('addUser.submit')}
-          </Button>
-        </>
-      }
-    >
-      <Form onSubmit={submit} error={topError} label={t('addUser.title')}>
-        <div class="form-row">
-          <Field id="user-display" label={t('addUser.displayName')} error={f.fields.displayName} hint={t('addUser.displayNameHint')}>
-            <TextInput id="user-display" value={d.displayName} maxLength={100} placeholder={t('addUser.displayNamePlaceholder')} onValue={(v) => set({ displayName: v })} invalid={!!f.fields.displayName} />
-          </Field>
-          <Field id="user-name" label={t('addUser.name')} error={f.fields.name} hint={t('addUser.nameHint')}>
-            <TextInput id="user-name" value={d.name} maxLength={64} autoComplete="off" autoCapitalize="off" spellcheck={false} placeholder="wang" onValue={(v) => set({ name: v })} invalid={!!f.fields.name} />
-          </Field>
-        </div>
-        <RoleChoice id="user-role" label={t('addUser.role')} value={d.role} onValue={(r) => set({ role: r })} error={f.fields.role} />
-        <div class="form-row">
-          <Field id="user-password" label={t('addUser.password')} error={f.fields.password} hint={t('addUser.passwordHint', { n: MIN_PASSWORD })}>
-            <PasswordInput id="user-password" value={d.password} autoComplete="new-password" maxLength={256} onValue={(v) => set({ password: v })} invalid={!!f.fields.password} />
-          </Field>
-          <Field id="user-password2" label={t('addUser.password2')} error={f.fields.password2}>
-            <PasswordInput id="user-password2" value={d.password2} autoComplete="new-password" maxLength={256} onValue={(v) => set({ password2: v })} invalid={!!f.fields.password2} />
-          </Field>
-        </div>
-      </Form>
-    </Modal>
+    <FormDialog title={t('addUser.title')} onClose={onClose} form={f} onSubmit={submit} submitLabel={t('addUser.submit')} icon="plus">
+      <div class="form-row">
+        <Field id="user-display" label={t('addUser.displayName')} error={f.fields.displayName} hint={t('addUser.displayNameHint')}>
+          <TextInput id="user-display" value={d.displayName} maxLength={100} placeholder={t('addUser.displayNamePlaceholder')} onValue={(v) => set({ displayName: v })} invalid={!!f.fields.displayName} />
+        </Field>
+        <Field id="user-name" label={t('addUser.name')} error={f.fields.name} hint={t('addUser.nameHint')}>
+          <TextInput id="user-name" value={d.name} maxLength={64} autoComplete="off" autoCapitalize="off" spellcheck={false} placeholder="wang" onValue={(v) => set({ name: v })} invalid={!!f.fields.name} />
+        </Field>
+      </div>
+      <RoleChoice id="user-role" label={t('addUser.role')} value={d.role} onValue={(r) => set({ role: r })} error={f.fields.role} />
+      <div class="form-row">
+        <Field id="user-password" label={t('addUser.password')} error={f.fields.password} hint={t('addUser.passwordHint', { n: MIN_PASSWORD })}>
+          <PasswordInput id="user-password" value={d.password} autoComplete="new-password" maxLength={256} onValue={(v) => set({ password: v })} invalid={!!f.fields.password} />
+        </Field>
+        <Field id="user-password2" label={t('addUser.password2')} error={f.fields.password2}>
+          <PasswordInput id="user-password2" value={d.password2} autoComplete="new-password" maxLength={256} onValue={(v) => set({ password2: v })} invalid={!!f.fields.password2} />
+        </Field>
+      </div>
+    </FormDialog>
   );
 }
 
@@ -180,27 +163,21 @@ function RoleModal({ user, onClose, onDone }: { user: User; onClose: () => void;
     onClose();
   };
   return (
-    <Modal
+    <FormDialog
       title={t('roleChange.title', { name: who(user) })}
       onClose={onClose}
-      actions={
-        <>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button variant="primary" icon="check" busy={f.busy} onClick={submit}>
-            {t('roleChange.submit')}
-          </Button>
-        </>
-      }
+      form={f}
+      onSubmit={submit}
+      submitLabel={t('roleChange.submit')}
+      icon="check"
+      lead={<Notice tone="info">{t('roleChange.notice', { name: who(user) })}</Notice>}
     >
-      <Notice tone="info">{t('roleChange.notice', { name: who(user) })}</Notice>
-      <Form onSubmit={submit} error={Object.keys(f.fields).length ? undefined : f.error} label={t('roleChange.title', { name: who(user) })}>
-        <p class="muted role-current">
-          {t('roleChange.current')}
-          <RoleBadge role={user.role} />
-        </p>
-        <RoleChoice id="role-new" label={t('roleChange.new')} value={role} onValue={setRole} error={f.fields.role} />
-      </Form>
-    </Modal>
+      <p class="muted role-current">
+        {t('roleChange.current')}
+        <RoleBadge role={user.role} />
+      </p>
+      <RoleChoice id="role-new" label={t('roleChange.new')} value={role} onValue={setRole} error={f.fields.role} />
+    </FormDialog>
   );
 }
 
@@ -218,28 +195,22 @@ function PasswordModal({ user, self, onClose }: { user: User; self: boolean; onC
     onClose();
   };
   return (
-    <Modal
+    <FormDialog
       title={t('passwordReset.title', { name: who(user) })}
       onClose={onClose}
-      actions={
-        <>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button variant="primary" icon="key" busy={f.busy} onClick={submit}>
-            {t('passwordReset.submit')}
-          </Button>
-        </>
-      }
+      form={f}
+      onSubmit={submit}
+      submitLabel={t('passwordReset.submit')}
+      icon="key"
+      lead={<Notice tone="info">{self ? t('passwordReset.noticeSelf') : t('passwordReset.notice', { name: who(user) })}</Notice>}
     >
-      <Notice tone="info">{self ? t('passwordReset.noticeSelf') : t('passwordReset.notice', { name: who(user) })}</Notice>
-      <Form onSubmit={submit} error={Object.keys(f.fields).length ? undefined : f.error} label={t('passwordReset.title', { name: who(user) })}>
-        <Field id="reset-password" label={t('passwordReset.new')} error={f.fields.password} hint={t('addUser.passwordHint', { n: MIN_PASSWORD })}>
-          <PasswordInput id="reset-password" value={d.password} autoComplete="new-password" maxLength={256} onValue={(v) => setD({ ...d, password: v })} invalid={!!f.fields.password} />
-        </Field>
-        <Field id="reset-password2" label={t('addUser.password2')} error={f.fields.password2}>
-          <PasswordInput id="reset-password2" value={d.password2} autoComplete="new-password" maxLength={256} onValue={(v) => setD({ ...d, password2: v })} invalid={!!f.fields.password2} />
-        </Field>
-      </Form>
-    </Modal>
+      <Field id="reset-password" label={t('passwordReset.new')} error={f.fields.password} hint={t('addUser.passwordHint', { n: MIN_PASSWORD })}>
+        <PasswordInput id="reset-password" value={d.password} autoComplete="new-password" maxLength={256} onValue={(v) => setD({ ...d, password: v })} invalid={!!f.fields.password} />
+      </Field>
+      <Field id="reset-password2" label={t('addUser.password2')} error={f.fields.password2}>
+        <PasswordInput id="reset-password2" value={d.password2} autoComplete="new-password" maxLength={256} onValue={(v) => setD({ ...d, password2: v })} invalid={!!f.fields.password2} />
+      </Field>
+    </FormDialog>
   );
 }
 
@@ -334,9 +305,7 @@ export function UsersPage() {
       subtitle={t('users.subtitle')}
       actions={
         <>
-          <Button icon="refresh" onClick={state.reload} busy={state.loading && state.data !== undefined}>
-            {t('common.refresh')}
-          </Button>
+          <RefreshButton state={state} />
           <Button variant="primary" icon="plus" onClick={() => setOpen({ kind: 'add' })} disabled={!state.data}>
             {t('addUser.open')}
           </Button>

@@ -4,35 +4,23 @@
  * (kept in the address: #/inspector/anomalies?code=TAMPER). An anomaly about a request opens
  * the request; one about a stamp without a request opens the stamp log filtered to it.
  */
-import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
-import { fromZonedInput } from '../format.js';
 import { navigate, useLocation } from '../router.js';
-import { Button, Card, CollapsibleCard, DataTable, Field, Form, Icon, Loaded, Page, Pager, Select, TextInput, Time, useApi, usePolling, type Column } from '../ui/index.js';
-import { ANOMALY_CODES, anomalyHelp, anomalyLabel, PageLink, PersonName, useNames, wide, type Anomaly, type Paged } from './seal-common.js';
+import { Card, DataTable, Field, Loaded, Page, Pager, Select, TextInput, Time, useApi, usePolling, type Column } from '../ui/index.js';
+import { ANOMALY_CODES, anomalyHelp, anomalyLabel, PageLink, PersonName, useNames, type Anomaly, type Paged } from './seal-common.js';
+import { filtersFrom, filtersPath, Glossary, KindCounts, SearchCard, setDateRange, useDraft } from './search.js';
 
 const PAGE_SIZE = 20;
-const DAY = 86_400_000;
 const FILTERS = ['from', 'to', 'seal', 'code'] as const;
 type Filter = (typeof FILTERS)[number];
 type Filters = Record<Filter, string>;
 
-const filtersOf = (q: URLSearchParams): Filters => ({ from: q.get('from') ?? '', to: q.get('to') ?? '', seal: q.get('seal') ?? '', code: q.get('code') ?? '' });
-
-function pathOf(f: Filters, page = 1): string {
-  const q = new URLSearchParams();
-  for (const k of FILTERS) if (f[k]) q.set(k, f[k]);
-  if (page > 1) q.set('page', String(page));
-  const s = q.toString();
-  return s ? `/inspector/anomalies?${s}` : '/inspector/anomalies';
-}
+const filtersOf = (q: URLSearchParams): Filters => filtersFrom(FILTERS, q);
+const pathOf = (f: Filters, page = 1): string => filtersPath('/inspector/anomalies', FILTERS, f, page);
 
 function apiQuery(f: Filters, page: number): string {
   const q = new URLSearchParams();
-  const from = f.from ? fromZonedInput(f.from) : NaN;
-  const to = f.to ? fromZonedInput(f.to) : NaN;
-  if (!Number.isNaN(from)) q.set('from', String(from));
-  if (!Number.isNaN(to)) q.set('to', String(to + DAY));
+  setDateRange(q, f);
   if (f.seal) q.set('seal', f.seal);
   if (f.code) q.set('code', f.code);
   q.set('page', String(page));
@@ -44,13 +32,12 @@ export function AnomaliesPage() {
   const loc = useLocation();
   const applied = filtersOf(loc.query);
   const page = Math.max(1, Number(loc.query.get('page') ?? 1) || 1);
-  const [draft, setDraft] = useState<Filters>(applied);
-  useEffect(() => setDraft(filtersOf(loc.query)), [FILTERS.map((k) => applied[k]).join('|')]);
+  const { draft, set } = useDraft(applied, FILTERS.map((k) => applied[k]).join('|'));
   const names = useNames();
   const list = useApi<Paged<Anomaly> & { counts: Record<string, number> }>(`/api/seal/anomalies?${apiQuery(applied, page)}`);
   usePolling(list.reload, 15_000);
-  const set = (k: Filter) => (v: string) => setDraft({ ...draft, [k]: v });
-  const filtered = FILTERS.some((k) => applied[k]);
+  const active = FILTERS.filter((k) => applied[k]).length;
+  const filtered = active > 0;
 
   const open = (a: Anomaly) => {
     if (a.request) navigate(`/inspector/logs/${encodeURIComponent(a.request)}`);
@@ -98,69 +85,33 @@ export function AnomaliesPage() {
               {kinds.length === 0 ? (
                 <p class="muted">{filtered ? t('anomalies.noneFiltered') : t('anomalies.none')}</p>
               ) : (
-                <div class="code-counts">
-                  {kinds.map((c) => {
-                    const selected = applied.code === c;
-                    return (
-                      <button
-                        type="button"
-                        key={c}
-                        class={`code-count${selected ? ' is-selected' : ''}`}
-                        aria-pressed={selected ? 'true' : 'false'}
-                        title={anomalyHelp(c)}
-                        onClick={() => navigate(pathOf({ ...applied, code: selected ? '' : c }))}
-                      >
-                        <span class="code-count-n">{p.counts[c]}</span>
-                        <span class="code-count-text">
-                          <span class="code-count-label">{anomalyLabel(c)}</span>
-                          <span class="code-count-help">{anomalyHelp(c)}</span>
-                        </span>
-                      </button>
-                    );
-                  })}
-                </div>
+                <KindCounts
+                  counts={kinds.map((c) => ({ kind: c, n: p.counts[c] ?? 0 }))}
+                  selected={applied.code}
+                  label={anomalyLabel}
+                  help={anomalyHelp}
+                  titled
+                  onPick={(c) => navigate(pathOf({ ...applied, code: c }))}
+                />
               )}
             </Card>
           );
         }}
       </Loaded>
-      <CollapsibleCard
-        title={
-          <>
-            <Icon name="search" size={18} />
-            {t('logs.search')}
-          </>
-        }
-        meta={FILTERS.filter((k) => applied[k]).length > 0 ? t('logs.activeFilters', { n: FILTERS.filter((k) => applied[k]).length }) : undefined}
-        defaultOpen={wide() || FILTERS.filter((k) => applied[k]).length > 0}
-      >
-        <Form onSubmit={() => navigate(pathOf(draft))} label={t('logs.search')} class="filters">
-          <div class="filter-grid">
-            <Field id="a-from" label={t('logs.from')}>
-              <TextInput id="a-from" type="date" value={draft.from} onValue={set('from')} />
-            </Field>
-            <Field id="a-to" label={t('logs.to')}>
-              <TextInput id="a-to" type="date" value={draft.to} onValue={set('to')} />
-            </Field>
-            <Field id="a-seal" label={t('seal.field.seal')}>
-              <Select id="a-seal" value={draft.seal} onValue={set('seal')} options={[{ value: '', label: t('logs.all') }, ...(names.seals ?? []).map((s) => ({ value: s.id, label: s.name || s.id }))]} />
-            </Field>
-            <Field id="a-code" label={t('anomalies.kind')}>
-              <Select id="a-code" value={draft.code} onValue={set('code')} options={[{ value: '', label: t('logs.all') }, ...ANOMALY_CODES.map((c) => ({ value: c, label: anomalyLabel(c) }))]} />
-            </Field>
-          </div>
-          <div class="row-wrap form-actions">
-            <Button type="submit" variant="primary" icon="search">
-              {t('logs.searchButton')}
-            </Button>
-            {filtered && (
-              <Button variant="ghost" onClick={() => navigate(pathOf(filtersOf(new URLSearchParams())))}>
-                {t('logs.clear')}
-              </Button>
-            )}
-          </div>
-        </Form>
-      </CollapsibleCard>
+      <SearchCard active={active} onSubmit={() => navigate(pathOf(draft))} onClear={() => navigate(pathOf(filtersOf(new URLSearchParams())))}>
+        <Field id="a-from" label={t('logs.from')}>
+          <TextInput id="a-from" type="date" value={draft.from} onValue={set('from')} />
+        </Field>
+        <Field id="a-to" label={t('logs.to')}>
+          <TextInput id="a-to" type="date" value={draft.to} onValue={set('to')} />
+        </Field>
+        <Field id="a-seal" label={t('seal.field.seal')}>
+          <Select id="a-seal" value={draft.seal} onValue={set('seal')} options={[{ value: '', label: t('logs.all') }, ...(names.seals ?? []).map((s) => ({ value: s.id, label: s.name || s.id }))]} />
+        </Field>
+        <Field id="a-code" label={t('anomalies.kind')}>
+          <Select id="a-code" value={draft.code} onValue={set('code')} options={[{ value: '', label: t('logs.all') }, ...ANOMALY_CODES.map((c) => ({ value: c, label: anomalyLabel(c) }))]} />
+        </Field>
+      </SearchCard>
       <Card flush title={list.data ? t('anomalies.found', { n: list.data.total }) : t('logs.results')} icon="alert">
         <Loaded state={list}>
           {(p) => (
@@ -178,18 +129,7 @@ export function AnomaliesPage() {
           )}
         </Loaded>
       </Card>
-      <CollapsibleCard title={t('anomalies.glossary')} meta={t('anomalies.glossaryMeta', { n: ANOMALY_CODES.length })}>
-        <dl class="glossary">
-          {ANOMALY_CODES.map((c) => (
-            <div key={c} class="glossary-row">
-              <dt>
-                {anomalyLabel(c)} <span class="muted mono">{c}</span>
-              </dt>
-              <dd>{anomalyHelp(c)}</dd>
-            </div>
-          ))}
-        </dl>
-      </CollapsibleCard>
+      <Glossary title={t('anomalies.glossary')} kinds={ANOMALY_CODES} label={anomalyLabel} help={anomalyHelp} />
     </Page>
   );
 }

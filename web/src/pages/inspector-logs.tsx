@@ -4,45 +4,35 @@
  * and from there its request from beginning to end (/inspector/logs/:id). The search is kept in
  * the address (#/inspector/logs?seal=…), so it can be bookmarked and the anomaly page links here.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { t } from '../i18n.js';
-import { fromZonedInput } from '../format.js';
 import { navigate, useLocation } from '../router.js';
-import { Badge, Button, Card, CollapsibleCard, DataTable, Field, Form, Icon, Loaded, Page, Pager, Select, TextInput, Time, useApi, type Column } from '../ui/index.js';
+import { Card, DataTable, Field, Loaded, Page, RefreshButton, Pager, Select, TextInput, Time, useApi, type Column } from '../ui/index.js';
 import {
   ANOMALY_CODES,
   anomalyLabel,
-  AnomalyList,
   matterLabel,
   matterOptions,
   PersonName,
   RequestDetailPage,
   StampModal,
+  StampAnomalies,
   StampPhoto,
   useNames,
-  wide,
   type Paged,
   type Stamp,
 } from './seal-common.js';
+import { filtersFrom, filtersPath, SearchCard, setDateRange, useDraft } from './search.js';
 
 const PAGE_SIZE = 20;
 const FILTERS = ['from', 'to', 'seal', 'person', 'matter', 'anomaly', 'hours'] as const;
 type Filter = (typeof FILTERS)[number];
 type Filters = Record<Filter, string>;
 
-const DAY = 86_400_000;
-
 /** The page's query (dates as the person typed them) → the API's query (instants, exclusive end). */
 export function stampQuery(f: Filters, page: number): string {
   const q = new URLSearchParams();
-  if (f.from) {
-    const ms = fromZonedInput(f.from);
-    if (!Number.isNaN(ms)) q.set('from', String(ms));
-  }
-  if (f.to) {
-    const ms = fromZonedInput(f.to);
-    if (!Number.isNaN(ms)) q.set('to', String(ms + DAY));
-  }
+  setDateRange(q, f);
   if (f.seal) q.set('seal', f.seal);
   if (f.person) q.set('person', f.person);
   if (f.matter) q.set('matter', f.matter);
@@ -56,32 +46,17 @@ export function stampQuery(f: Filters, page: number): string {
   return q.toString();
 }
 
-function filtersOf(query: URLSearchParams): Filters {
-  const out = {} as Filters;
-  for (const k of FILTERS) out[k] = query.get(k) ?? '';
-  return out;
-}
-
-function pathOf(f: Filters, page = 1): string {
-  const q = new URLSearchParams();
-  for (const k of FILTERS) if (f[k]) q.set(k, f[k]);
-  if (page > 1) q.set('page', String(page));
-  const s = q.toString();
-  return s ? `/inspector/logs?${s}` : '/inspector/logs';
-}
+const filtersOf = (query: URLSearchParams): Filters => filtersFrom(FILTERS, query);
+const pathOf = (f: Filters, page = 1): string => filtersPath('/inspector/logs', FILTERS, f, page);
 
 export function StampLogPage() {
   const loc = useLocation();
   const applied = filtersOf(loc.query);
   const page = Math.max(1, Number(loc.query.get('page') ?? 1) || 1);
-  const [draft, setDraft] = useState<Filters>(applied);
-  const queryKey = FILTERS.map((k) => applied[k]).join('|');
-  // a link to another search (from the anomaly page, the back button) fills the form again
-  useEffect(() => setDraft(filtersOf(loc.query)), [queryKey]);
+  const { draft, setDraft, set } = useDraft(applied, FILTERS.map((k) => applied[k]).join('|'));
   const names = useNames();
   const stamps = useApi<Paged<Stamp>>(`/api/seal/stamps?${stampQuery(applied, page)}`);
   const [open, setOpen] = useState<Stamp | undefined>(undefined);
-  const set = (k: Filter) => (v: string) => setDraft({ ...draft, [k]: v });
   const active = FILTERS.filter((k) => applied[k]).length;
 
   const columns: Column<Stamp>[] = [
@@ -119,105 +94,76 @@ export function StampLogPage() {
     {
       key: 'anomalies',
       label: t('logs.col.anomalies'),
-      render: (s) => (
-        <span class="badge-list">
-          <AnomalyList codes={s.anomalies} />
-          {s.outOfHours && !s.anomalies.includes('STAMP_OUT_OF_HOURS') && <Badge tone="warn">{t('stamp.outOfHours')}</Badge>}
-        </span>
-      ),
+      render: (s) => <StampAnomalies stamp={s} />,
     },
   ];
 
   return (
     <Page title={t('logs.title')} subtitle={t('logs.subtitle')}>
-      <CollapsibleCard
-        title={
-          <>
-            <Icon name="search" size={18} />
-            {t('logs.search')}
-          </>
-        }
-        meta={active > 0 ? t('logs.activeFilters', { n: active }) : undefined}
-        defaultOpen={wide() || active > 0}
+      <SearchCard
+        active={active}
+        onSubmit={() => navigate(pathOf(draft))}
+        onClear={() => {
+          const empty = filtersOf(new URLSearchParams());
+          setDraft(empty);
+          navigate(pathOf(empty));
+        }}
       >
-        <Form onSubmit={() => navigate(pathOf(draft))} label={t('logs.search')} class="filters">
-          <div class="filter-grid">
-            <Field id="from" label={t('logs.from')}>
-              <TextInput id="from" type="date" value={draft.from} onValue={set('from')} />
-            </Field>
-            <Field id="to" label={t('logs.to')}>
-              <TextInput id="to" type="date" value={draft.to} onValue={set('to')} />
-            </Field>
-            <Field id="seal" label={t('seal.field.seal')}>
-              <Select id="seal" value={draft.seal} onValue={set('seal')} options={[{ value: '', label: t('logs.all') }, ...(names.seals ?? []).map((s) => ({ value: s.id, label: s.name || s.id }))]} />
-            </Field>
-            <Field id="person" label={t('logs.person')}>
-              <Select
-                id="person"
-                value={draft.person}
-                onValue={set('person')}
-                options={[
-                  { value: '', label: t('logs.all') },
-                  ...(names.people ?? []).map((p) => ({ value: p.name, label: `${p.displayName || p.name}（${t(p.role === 'approver' ? 'role.approver' : 'role.keeper')}）` })),
-                ]}
-              />
-            </Field>
-            <Field id="matter" label={t('seal.field.matter')}>
-              <Select id="matter" value={draft.matter} onValue={set('matter')} options={[{ value: '', label: t('logs.all') }, ...matterOptions()]} />
-            </Field>
-            <Field id="anomaly" label={t('logs.anomaly')}>
-              <Select
-                id="anomaly"
-                value={draft.anomaly}
-                onValue={set('anomaly')}
-                options={[
-                  { value: '', label: t('logs.all') },
-                  { value: 'any', label: t('logs.anomalyAny') },
-                  { value: 'none', label: t('logs.anomalyNone') },
-                  ...ANOMALY_CODES.map((c) => ({ value: c, label: anomalyLabel(c) })),
-                ]}
-              />
-            </Field>
-            <Field id="hours" label={t('logs.hours')}>
-              <Select
-                id="hours"
-                value={draft.hours}
-                onValue={set('hours')}
-                options={[
-                  { value: '', label: t('logs.all') },
-                  { value: 'out', label: t('logs.hoursOut') },
-                  { value: 'in', label: t('logs.hoursIn') },
-                ]}
-              />
-            </Field>
-          </div>
-          <div class="row-wrap form-actions">
-            <Button type="submit" variant="primary" icon="search">
-              {t('logs.searchButton')}
-            </Button>
-            {active > 0 && (
-              <Button
-                variant="ghost"
-                onClick={() => {
-                  const empty = filtersOf(new URLSearchParams());
-                  setDraft(empty);
-                  navigate(pathOf(empty));
-                }}
-              >
-                {t('logs.clear')}
-              </Button>
-            )}
-          </div>
-        </Form>
-      </CollapsibleCard>
+        <Field id="from" label={t('logs.from')}>
+          <TextInput id="from" type="date" value={draft.from} onValue={set('from')} />
+        </Field>
+        <Field id="to" label={t('logs.to')}>
+          <TextInput id="to" type="date" value={draft.to} onValue={set('to')} />
+        </Field>
+        <Field id="seal" label={t('seal.field.seal')}>
+          <Select id="seal" value={draft.seal} onValue={set('seal')} options={[{ value: '', label: t('logs.all') }, ...(names.seals ?? []).map((s) => ({ value: s.id, label: s.name || s.id }))]} />
+        </Field>
+        <Field id="person" label={t('logs.person')}>
+          <Select
+            id="person"
+            value={draft.person}
+            onValue={set('person')}
+            options={[
+              { value: '', label: t('logs.all') },
+              ...(names.people ?? []).map((p) => ({ value: p.name, label: `${p.displayName || p.name}（${t(p.role === 'approver' ? 'role.approver' : 'role.keeper')}）` })),
+            ]}
+          />
+        </Field>
+        <Field id="matter" label={t('seal.field.matter')}>
+          <Select id="matter" value={draft.matter} onValue={set('matter')} options={[{ value: '', label: t('logs.all') }, ...matterOptions()]} />
+        </Field>
+        <Field id="anomaly" label={t('logs.anomaly')}>
+          <Select
+            id="anomaly"
+            value={draft.anomaly}
+            onValue={set('anomaly')}
+            options={[
+              { value: '', label: t('logs.all') },
+              { value: 'any', label: t('logs.anomalyAny') },
+              { value: 'none', label: t('logs.anomalyNone') },
+              ...ANOMALY_CODES.map((c) => ({ value: c, label: anomalyLabel(c) })),
+            ]}
+          />
+        </Field>
+        <Field id="hours" label={t('logs.hours')}>
+          <Select
+            id="hours"
+            value={draft.hours}
+            onValue={set('hours')}
+            options={[
+              { value: '', label: t('logs.all') },
+              { value: 'out', label: t('logs.hoursOut') },
+              { value: 'in', label: t('logs.hoursIn') },
+            ]}
+          />
+        </Field>
+      </SearchCard>
       <Card
         flush
         title={stamps.data ? t('logs.found', { n: stamps.data.total }) : t('logs.results')}
         icon="seal"
         actions={
-          <Button small icon="refresh" onClick={stamps.reload} busy={stamps.loading && stamps.data !== undefined}>
-            {t('common.refresh')}
-          </Button>
+          <RefreshButton small state={stamps} />
         }
       >
         <Loaded state={stamps}>

@@ -11,6 +11,7 @@ import { ApiError, errorText, post } from '../api.js';
 import { fromZonedInput } from '../format.js';
 import { Ago, Badge, Button, Card, DataTable, Field, Form, Icon, KeyValues, Loaded, Loading, Notice, Page, Select, TextInput, Time, useApi, useSubmit, type Column } from '../ui/index.js';
 import { useNames } from './seal-common.js';
+import { dateRangeErrors } from './search.js';
 
 interface VerifyResult {
   ok: boolean;
@@ -165,6 +166,31 @@ function ExportLinks({ e }: { e: ExportInfo }) {
   );
 }
 
+/** An export's 起始日期, 截止日期 (its error below) and 内容 (seal records or all), in a filter grid. */
+export function ExportRangeFields<D extends { from: string; to: string; kind: string }>({ d, setD, fields }: { d: D; setD: (d: D) => void; fields: Record<string, string> }) {
+  return (
+    <>
+      <Field id="x-from" label={t('logs.from')} error={fields.from}>
+        <TextInput id="x-from" type="date" value={d.from} onValue={(v) => setD({ ...d, from: v })} />
+      </Field>
+      <Field id="x-to" label={t('logs.to')} error={fields.to}>
+        <TextInput id="x-to" type="date" value={d.to} onValue={(v) => setD({ ...d, to: v })} invalid={!!fields.to} />
+      </Field>
+      <Field id="x-kind" label={t('export.kind')}>
+        <Select
+          id="x-kind"
+          value={d.kind}
+          onValue={(v) => setD({ ...d, kind: v })}
+          options={[
+            { value: 'seal.*', label: t('export.kindSeal') },
+            { value: '', label: t('export.kindAll') },
+          ]}
+        />
+      </Field>
+    </>
+  );
+}
+
 function ExportCard({ onMade }: { onMade: () => void }) {
   const names = useNames();
   const [d, setD] = useState({ from: '', to: '', kind: 'seal.*', subject: '' });
@@ -179,11 +205,7 @@ function ExportCard({ onMade }: { onMade: () => void }) {
       onMade();
       return r;
     },
-    () => {
-      const out: Record<string, string> = {};
-      if (d.from && d.to && fromZonedInput(d.to) < fromZonedInput(d.from)) out.to = t('export.toBeforeFrom');
-      return out;
-    },
+    () => dateRangeErrors(d),
   );
   const empty = f.error instanceof ApiError && f.error.code === 'empty';
   return (
@@ -191,23 +213,7 @@ function ExportCard({ onMade }: { onMade: () => void }) {
       <p class="card-lead">{t('export.lead')}</p>
       <Form onSubmit={f.submit} error={empty ? undefined : f.error} label={t('export.title')}>
         <div class="filter-grid">
-          <Field id="x-from" label={t('logs.from')} error={f.fields.from}>
-            <TextInput id="x-from" type="date" value={d.from} onValue={(v) => setD({ ...d, from: v })} />
-          </Field>
-          <Field id="x-to" label={t('logs.to')} error={f.fields.to}>
-            <TextInput id="x-to" type="date" value={d.to} onValue={(v) => setD({ ...d, to: v })} invalid={!!f.fields.to} />
-          </Field>
-          <Field id="x-kind" label={t('export.kind')}>
-            <Select
-              id="x-kind"
-              value={d.kind}
-              onValue={(v) => setD({ ...d, kind: v })}
-              options={[
-                { value: 'seal.*', label: t('export.kindSeal') },
-                { value: '', label: t('export.kindAll') },
-              ]}
-            />
-          </Field>
+          <ExportRangeFields d={d} setD={setD} fields={f.fields} />
           <Field id="x-subject" label={t('export.subject')}>
             <Select
               id="x-subject"

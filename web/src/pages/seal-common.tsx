@@ -272,6 +272,16 @@ export function AnomalyList({ codes }: { codes: string[] }) {
   );
 }
 
+/** A stamp's anomalies, and 非工作时间 when out of hours without that anomaly. */
+export function StampAnomalies({ stamp }: { stamp: Pick<Stamp, 'anomalies' | 'outOfHours'> }) {
+  return (
+    <span class="badge-list">
+      <AnomalyList codes={stamp.anomalies} />
+      {stamp.outOfHours && !stamp.anomalies.includes('STAMP_OUT_OF_HOURS') && <Badge tone="warn">{t('stamp.outOfHours')}</Badge>}
+    </span>
+  );
+}
+
 /** "2025-11-22 09:00 – 13:00" (one day) or "2025-11-22 09:00 – 2025-11-23 12:00". */
 export function windowText(from: number, to: number): string {
   const a = formatDateTime(from, { seconds: false });

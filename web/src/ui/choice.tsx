@@ -5,6 +5,7 @@
  *   <CheckList id="items" legend="已完成的项目" items={['制动器', '门锁']} checked={done} onChange={setDone} error={…} />
  */
 import { t } from '../i18n.js';
+import { FieldMessage } from './form.js';
 
 /** One of a few options, as a row of toggle buttons (a filter above a list). */
 export function Segmented<V extends string>(props: {
@@ -67,15 +68,7 @@ export function CheckList(props: {
           );
         })}
       </div>
-      {props.error ? (
-        <p class="field-error" id={`${props.id}-msg`} role="alert">
-          {props.error}
-        </p>
-      ) : props.hint ? (
-        <p class="field-hint" id={`${props.id}-msg`}>
-          {props.hint}
-        </p>
-      ) : null}
+      <FieldMessage id={props.id} error={props.error} hint={props.hint} />
     </fieldset>
   );
 }

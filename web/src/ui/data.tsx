@@ -11,6 +11,7 @@ import { t } from '../i18n.js';
 import { formatDateTime, formatDuration, formatRelative } from '../format.js';
 import type { LiveState } from '../sse.js';
 import { ErrorState, Loading } from './states.js';
+import { Button } from './controls.js';
 
 export interface ApiState<T> {
   data: T | undefined;
@@ -87,6 +88,15 @@ export function Ago(props: { ms: number }) {
 export function Elapsed(props: { since: number; until?: number }) {
   const now = useNow(props.until === undefined ? 1000 : 3_600_000);
   return <span class="elapsed">{formatDuration((props.until ?? now) - props.since)}</span>;
+}
+
+/** 刷新: loads the data again, spinning while it does (the old data stays in view). */
+export function RefreshButton(props: { state: Pick<ApiState<unknown>, 'data' | 'loading' | 'reload'>; small?: boolean }) {
+  return (
+    <Button small={props.small} icon="refresh" onClick={props.state.reload} busy={props.state.loading && props.state.data !== undefined}>
+      {t('common.refresh')}
+    </Button>
+  );
 }
 
 /** 实时 / 连接中 / 已断开 for a live feed (see useLive in sse.ts). */

@@ -124,17 +124,22 @@ export function Field(props: { id: string; label: string; error?: string | undef
         {props.label}
       </label>
       {props.children}
-      {props.error ? (
-        <p class="field-error" id={`${props.id}-msg`} role="alert">
-          {props.error}
-        </p>
-      ) : props.hint ? (
-        <p class="field-hint" id={`${props.id}-msg`}>
-          {props.hint}
-        </p>
-      ) : null}
+      <FieldMessage id={props.id} error={props.error} hint={props.hint} />
     </div>
   );
+}
+
+/** Below a control: the error (red, announced) or else the hint, as `${id}-msg`; nothing without either. */
+export function FieldMessage(props: { id: string; error?: string | undefined; hint?: ComponentChildren }) {
+  return props.error ? (
+    <p class="field-error" id={`${props.id}-msg`} role="alert">
+      {props.error}
+    </p>
+  ) : props.hint ? (
+    <p class="field-hint" id={`${props.id}-msg`}>
+      {props.hint}
+    </p>
+  ) : null;
 }
 
 type InputBase = Omit<PartialInputHTMLAttributes<HTMLInputElement>, 'value' | 'onInput' | 'type' | 'role' | 'list'>;

@@ -8,7 +8,9 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { t } from '../i18n.js';
-import { Icon } from './icons.js';
+import { Icon, type IconName } from './icons.js';
+import { Button } from './controls.js';
+import { Form, type SubmitState } from './form.js';
 
 export function Modal(props: { title: ComponentChildren; onClose: () => void; children?: ComponentChildren; actions?: ComponentChildren; wide?: boolean; label?: string }) {
   const box = useRef<HTMLDivElement>(null);
@@ -44,5 +46,44 @@ export function Modal(props: { title: ComponentChildren; onClose: () => void; ch
         {props.actions && <div class="dialog-actions modal-actions">{props.actions}</div>}
       </div>
     </div>
+  );
+}
+
+/**
+ * A form in a modal: Cancel and the submit button below, the error above the form unless every
+ * problem is on a field, and an optional lead (a notice) above the form.
+ *
+ *   <FormDialog title="添加用户" form={f} onSubmit={submit} submitLabel="添加" icon="plus" onClose={…}>…fields…</FormDialog>
+ */
+export function FormDialog(props: {
+  title: string;
+  onClose: () => void;
+  form: Pick<SubmitState<unknown>, 'busy' | 'error' | 'fields'>;
+  onSubmit: () => unknown;
+  submitLabel: string;
+  icon: IconName;
+  lead?: ComponentChildren;
+  class?: string;
+  children?: ComponentChildren;
+}) {
+  const f = props.form;
+  return (
+    <Modal
+      title={props.title}
+      onClose={props.onClose}
+      actions={
+        <>
+          <Button onClick={props.onClose}>{t('common.cancel')}</Button>
+          <Button variant="primary" icon={props.icon} busy={f.busy} onClick={props.onSubmit}>
+            {props.submitLabel}
+          </Button>
+        </>
+      }
+    >
+      {props.lead}
+      <Form onSubmit={props.onSubmit} error={Object.keys(f.fields).length === 0 ? f.error : undefined} label={props.title} class={props.class}>
+        {props.children}
+      </Form>
+    </Modal>
   );
 }
