@@ -137,6 +137,14 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
 
   const store = hub.store;
 
+  /** The site's name, from the newest `gateway.start` record the hub holds (null before one arrives). */
+  const siteName = async (gw: string): Promise<string | null> => {
+    const [start] = await store.search({ gw, kind: 'gateway.start', limit: 1 });
+    if (!start) return null;
+    const name = (JSON.parse(start.bytes.toString('utf8')) as { data?: { name?: unknown } }).data?.name;
+    return typeof name === 'string' && name.trim() !== '' ? name : null;
+  };
+
   app.get('/api/hub/gateways', async () => {
     const counts = await store.alarmCounts();
     const gateways = await Promise.all(
@@ -144,6 +152,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
         const r = await store.latestReceipt(g.gw);
         return {
           gw: g.gw,
+          name: await siteName(g.gw),
           vkey: g.vkey,
           status: g.status,
           held: g.held,
@@ -163,7 +172,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
     const { gw } = req.params as { gw: string };
     const g = await store.getGateway(gw);
     if (!g) throw notFound(`unknown gateway ${gw}`);
-    return { ...g, frontier: undefined, receipt: (await store.latestReceipt(gw)) ?? null, alarms: await store.alarms({ gw, limit: 20 }) };
+    return { ...g, frontier: undefined, name: await siteName(gw), receipt: (await store.latestReceipt(gw)) ?? null, alarms: await store.alarms({ gw, limit: 20 }) };
   });
 
   app.get(

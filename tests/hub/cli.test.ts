@@ -51,7 +51,7 @@ describe('sealift hub (CLI)', () => {
     });
     procs.push(hub.proc);
     const gw = await sealiftBg(['gateway', '--upstream', mosq.url], {
-      env: gwEnv(data, { SEALIFT_UPSTREAM_HUB_KEY: hubKey, SEALIFT_UPSTREAM_CHECKPOINT_INTERVAL_SEC: '0.5' }),
+      env: gwEnv(data, { SEALIFT_UPSTREAM_HUB_KEY: hubKey, SEALIFT_UPSTREAM_CHECKPOINT_INTERVAL_SEC: '0.5', SEALIFT_GATEWAY_NAME: '东湖村' }),
       ready: /"msg":"gateway started"/,
     });
     procs.push(gw.proc);
@@ -59,7 +59,7 @@ describe('sealift hub (CLI)', () => {
     const port = (JSON.parse(hub.output().split('\n').find((l) => l.includes('"hub started"'))!) as { http: number }).http;
     const listed = await waitFor(
       async () => {
-        const r = (await (await fetch(`http://127.0.0.1:${port}/api/hub/gateways`)).json()) as { gateways: { gw: string; verified: number; held: number; status: string; online: boolean }[] };
+        const r = (await (await fetch(`http://127.0.0.1:${port}/api/hub/gateways`)).json()) as { gateways: { gw: string; name: string | null; verified: number; held: number; status: string; online: boolean }[] };
         const g = r.gateways.find((x) => x.gw === 'testgw');
         return g && g.verified > 0 && g.verified === g.held ? g : undefined;
       },
@@ -67,7 +67,7 @@ describe('sealift hub (CLI)', () => {
       30_000,
       100,
     );
-    expect(listed).toMatchObject({ status: 'ok', online: true });
+    expect(listed).toMatchObject({ status: 'ok', online: true, name: '东湖村' }); // the site's name, from its gateway.start record
     const human = sealift(['hub', 'gateway', 'list'], { env });
     expect(human.stdout).toMatch(/testgw\tok\tverified \d+\/\d+ records\tonline/);
 
