@@ -8,7 +8,6 @@ import { userInfo } from 'node:os';
 import { Rejection } from '../core/errors.js';
 import { isRecordKind } from '../core/kinds.js';
 import { checkGatewayKey, hubDir, releaseGateway, startHub } from '../hub/hub.js';
-import type { HubAlarm } from '../hub/store.js';
 import { buildHubHttp } from '../hub/http.js';
 import { SqliteHubStore } from '../hub/sqlite-store.js';
 import { loadOrCreateHubKey } from '../hub/keys.js';
@@ -107,15 +106,17 @@ export async function hubGatewayList(opts: HubOpts & { json?: boolean }): Promis
 export async function hubGatewayRelease(gw: string, opts: HubOpts & { reason?: string }): Promise<number> {
   const cfg = hubConfig(opts);
   return withHubStore(cfg, async (store) => {
-    let a: HubAlarm;
+    let a: Awaited<ReturnType<typeof releaseGateway>>;
     try {
       a = await releaseGateway(store, gw, { reason: opts.reason ?? '', by: operator() });
     } catch (e) {
       throw new Rejection('usage', (e as Error).message);
     }
+    const verified = (a.detail as { verified: number }).verified;
     process.stdout.write(
       `gateway ${gw}: quarantine lifted (${a.message}).\n` +
-        `What it sends from now on is checked against the ${(a.detail as { held: number }).held} records the hub holds; ` +
+        (a.discarded > 0 ? `${a.discarded} record(s) it sent after its last verified checkpoint were set aside (kept, not searchable).\n` : '') +
+        `What it sends from now on is checked against the ${verified} verified records the hub holds; ` +
         `if it still sends a rewritten history it is quarantined again at once.\n`,
     );
     return 0;

@@ -88,26 +88,25 @@ export interface HubOptions {
 }
 
 /**
- * Lift a tamper quarantine: the gateway's status back to `ok`, and a `released` alarm recording
- * who did it, when and why. Works on the store of a running hub (it reads the status of a gateway
- * on every message). Refused, changing nothing, for an unknown or not quarantined gateway.
+ * Lift a tamper quarantine: what the gateway sent beyond its last verified checkpoint is set aside
+ * (no signed checkpoint ever vouched for it, and it may be the forger's), the status goes back to
+ * `ok`, and a `released` alarm records who did it, when and why. Works on the store of a running
+ * hub (it reads a gateway's status on every message). Refused, changing nothing, for an unknown or
+ * not quarantined gateway, or without a reason.
  */
-export async function releaseGateway(store: HubStore, gw: string, opts: { reason: string; by: string; ts?: number }): Promise<HubAlarm> {
+export async function releaseGateway(store: HubStore, gw: string, opts: { reason: string; by: string; ts?: number }): Promise<HubAlarm & { discarded: number }> {
   const reason = opts.reason.trim();
   if (reason.length === 0) throw new Error('say why the quarantine is lifted (--reason), it is kept with the release');
   const g = await store.getGateway(gw);
   if (!g) throw new Error(`gateway ${gw} is not registered`);
-  if (g.status !== 'tampered') throw new Error(`gateway ${gw} is not quarantined (status ${g.status}): nothing to release`);
   const [tamper] = await store.alarms({ gw, kind: 'tamper', limit: 1 });
-  await store.setStatus(gw, 'ok');
-  return store.raiseAlarm({
-    gw,
-    kind: 'released',
+  const { alarm, discarded } = await store.releaseQuarantine(gw, {
     severity: 'warning',
     message: `quarantine of ${gw} lifted by ${opts.by}: ${reason}`,
     detail: { by: opts.by, reason, tamper: tamper ? { id: tamper.id, message: tamper.message, ts: tamper.ts } : null, verified: g.verified, held: g.held },
     ts: opts.ts ?? Date.now(),
   });
+  return { ...alarm, discarded };
 }
 
 export class Hub {

@@ -105,6 +105,33 @@ CREATE TABLE hub_commands (
 );
 `,
   },
+  {
+    // Lifting a quarantine discards what the gateway sent but no signed checkpoint ever confirmed
+    // (seq ≥ verified): kept in hub_discarded for inspection, deletable from hub_records only while
+    // the gateway is quarantined. Verified records stay append-only.
+    id: 'hub:2',
+    sql: `
+DROP TRIGGER hub_records_no_delete;
+CREATE TRIGGER hub_records_no_delete BEFORE DELETE ON hub_records
+WHEN OLD.seq < (SELECT verified FROM hub_gateways WHERE gw = OLD.gw)
+  OR (SELECT status FROM hub_gateways WHERE gw = OLD.gw) IS NOT 'tampered'
+BEGIN SELECT RAISE(ABORT, 'hub_records is append-only (only unverified records of a quarantined gateway can be discarded)'); END;
+CREATE TABLE hub_discarded (
+  gw           TEXT NOT NULL,
+  seq          INTEGER NOT NULL,
+  ts           INTEGER NOT NULL,
+  kind         TEXT NOT NULL,
+  subject      TEXT NOT NULL,
+  actor        TEXT,
+  bytes        BLOB NOT NULL,
+  leaf         BLOB NOT NULL,
+  discarded_at INTEGER NOT NULL,
+  release      INTEGER NOT NULL
+);
+CREATE INDEX hub_discarded_gw ON hub_discarded(gw, seq);
+${appendOnly('hub_discarded')}
+`,
+  },
 ];
 
 interface GatewayRow {
@@ -252,6 +279,22 @@ export class SqliteHubStore implements HubStore {
 
   async setStatus(gw: string, status: GatewayState['status']): Promise<void> {
     this.st.setStatus.run(status, gw);
+  }
+
+  async releaseQuarantine(gw: string, a: Omit<HubAlarm, 'id' | 'lastTs' | 'count' | 'gw' | 'kind'>): Promise<{ alarm: HubAlarm; discarded: number }> {
+    return this.db.transaction(() => {
+      const g = this.st.gateway.get(gw);
+      if (!g) throw new Error(`gateway ${gw} is not registered`);
+      if (g.status !== 'tampered') throw new Error(`gateway ${gw} is not quarantined (status ${g.status}): nothing to release`);
+      const detail = { ...a.detail, discarded: g.held - g.verified };
+      const r = this.st.insertAlarm.run(gw, 'released', a.severity, a.message, JSON.stringify(detail), a.ts, a.ts);
+      this.db
+        .prepare(`INSERT INTO hub_discarded (${RECORD_COLS}, discarded_at, release) SELECT ${RECORD_COLS}, ?, ? FROM hub_records WHERE gw = ? AND seq >= ?`)
+        .run(a.ts, r.lastInsertRowid, gw, g.verified);
+      const discarded = this.db.prepare('DELETE FROM hub_records WHERE gw = ? AND seq >= ?').run(gw, g.verified).changes;
+      this.db.prepare("UPDATE hub_gateways SET held = verified, status = 'ok' WHERE gw = ?").run(gw);
+      return { alarm: toAlarm(this.st.alarm.get(r.lastInsertRowid)!), discarded };
+    }).immediate();
   }
 
   async setOnline(gw: string, online: boolean, ts: number): Promise<void> {

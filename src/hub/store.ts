@@ -126,6 +126,13 @@ export interface HubStore {
   /** Register (or with replace, re-key) a gateway. */
   putGateway(gw: string, vkey: string, opts?: { replace?: boolean }): Promise<'added' | 'unchanged' | 'replaced'>;
   setStatus(gw: string, status: GatewayState['status']): Promise<void>;
+  /**
+   * Lift a tamper quarantine, atomically: the records held beyond `verified` (never confirmed by a
+   * signed checkpoint) are moved aside (kept, not searchable), `held` = `verified`, status `ok`,
+   * and a `released` alarm (`detail.discarded` = how many) is stored. Throws, changing nothing,
+   * for an unknown or not quarantined gateway.
+   */
+  releaseQuarantine(gw: string, alarm: Omit<HubAlarm, 'id' | 'lastTs' | 'count' | 'gw' | 'kind'>): Promise<{ alarm: HubAlarm; discarded: number }>;
   setOnline(gw: string, online: boolean, ts: number): Promise<void>;
 
   /** Append records expectedHeld … (gapless, in order) in one transaction. */

@@ -7,12 +7,16 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { dirname } from 'node:path';
+import { copyFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { sealift } from '../helpers/cli.js';
 import { appendN, batch, fakeGateway, startTestHub, waitFor } from './helpers.js';
 import type { Hub } from '../../src/hub/hub.js';
-import type { Journal } from '../../src/store/journal.js';
+import type { SqliteHubStore } from '../../src/hub/sqlite-store.js';
+import { Journal } from '../../src/store/journal.js';
+import { loadOrCreateKey } from '../../src/store/keys.js';
+import { leafHash } from '../../src/store/merkle.js';
 import { topics, type Receipt } from '../../src/sync/protocol.js';
 
 describe('lifting a quarantine', () => {
@@ -99,5 +103,65 @@ describe('lifting a quarantine', () => {
     expect(tamper!.count).toBe(2);
     const listed = cli(['hub', 'gateway', 'list']);
     expect(listed.stdout).toMatch(/gwr\tTAMPERED\tverified 8\/8/);
+  });
+
+  it('sets aside what no signed checkpoint vouched for, so the restored honest gateway is not refused for it', async () => {
+    // The usual rewrite: the forger's gateway restarts, sends its new records (beyond what the hub
+    // holds: accepted, unverified) and then a checkpoint over the rewritten tree (tamper).
+    const { journal: honest, dir } = fakeGateway('gwx');
+    await hub.addGateway('gwx', honest.key.vkey);
+    await client.subscribeAsync(topics.receipt('gwx'), { qos: 1 });
+    await appendN(honest, 5);
+    await send(topics.journal('gwx'), batch(honest, 0, 4));
+    await sendCheckpoint(honest);
+    await waitFor(async () => (await hub.store.getGateway('gwx'))!.verified === 5, 'verified 5');
+    const backup = join(dir, 'backup.db');
+    await honest.close();
+    copyFileSync(join(dir, 'sealift.db'), backup);
+
+    const forger = Journal.open({ path: join(dir, 'sealift.db'), gw: 'gwx', key: loadOrCreateKey(dir, 'sealift/gwx'), groupCommitMs: 0 });
+    forger.db.exec('DROP TRIGGER journal_no_update; DROP TRIGGER checkpoints_no_delete');
+    const rec2 = forger.db.prepare('SELECT bytes FROM journal WHERE seq = 2').get() as { bytes: Buffer };
+    const forged = Buffer.from(rec2.bytes.toString().replace('"battery":90', '"battery":10'));
+    forger.db.prepare('UPDATE journal SET bytes = ?, leaf = ? WHERE seq = 2').run(forged, leafHash(forged));
+    forger.db.exec('DELETE FROM checkpoints; DELETE FROM merkle_state');
+    await forger.close();
+    const forgerAgain = Journal.open({ path: join(dir, 'sealift.db'), gw: 'gwx', key: loadOrCreateKey(dir, 'sealift/gwx'), groupCommitMs: 0 });
+    await forgerAgain.append({ kind: 'device.status', subject: 'dev-1', data: { i: 'forger', battery: 1 } });
+    await send(topics.journal('gwx'), batch(forgerAgain, 5, 5));
+    await waitFor(async () => (await hub.store.getGateway('gwx'))!.held === 6, 'the new record held');
+    await sendCheckpoint(forgerAgain);
+    await waitFor(async () => (await status('gwx')) === 'tampered', 'quarantine');
+    expect(await hub.store.getGateway('gwx')).toMatchObject({ held: 6, verified: 5 });
+    await forgerAgain.close();
+
+    // verified records can never be deleted, not even while quarantined
+    const db = (hub.store as SqliteHubStore).db;
+    expect(() => db.prepare("DELETE FROM hub_records WHERE gw = 'gwx' AND seq = 2").run()).toThrow(/append-only/);
+
+    const release = cli(['hub', 'gateway', 'release', 'gwx', '--reason', '已从备份恢复网关']);
+    expect(release.code, release.stderr).toBe(0);
+    expect(release.stdout).toMatch(/1 record\(s\) it sent after its last verified checkpoint were set aside/);
+    expect(await hub.store.getGateway('gwx')).toMatchObject({ status: 'ok', held: 5, verified: 5 });
+    const [released] = await hub.store.alarms({ gw: 'gwx', kind: 'released', limit: 1 });
+    expect(released!.detail).toMatchObject({ discarded: 1, held: 6, verified: 5 });
+    const aside = db.prepare("SELECT seq, bytes, release FROM hub_discarded WHERE gw = 'gwx'").all() as { seq: number; bytes: Buffer; release: number }[];
+    expect(aside.map((r) => [r.seq, r.release])).toEqual([[5, released!.id]]);
+    expect(aside[0]!.bytes.toString()).toContain('"forger"');
+    // …and, out of quarantine, nothing can be deleted at all
+    expect(() => db.prepare("DELETE FROM hub_records WHERE gw = 'gwx' AND seq = 4").run()).toThrow(/append-only/);
+
+    // The site restored its honest journal from the backup; it goes on and syncs.
+    copyFileSync(backup, join(dir, 'sealift.db'));
+    rmSync(join(dir, 'sealift.db-wal'), { force: true });
+    rmSync(join(dir, 'sealift.db-shm'), { force: true });
+    const restored = Journal.open({ path: join(dir, 'sealift.db'), gw: 'gwx', key: loadOrCreateKey(dir, 'sealift/gwx'), groupCommitMs: 0 });
+    await appendN(restored, 2);
+    await send(topics.journal('gwx'), batch(restored, 5, 6));
+    await sendCheckpoint(restored);
+    await waitFor(async () => (await hub.store.getGateway('gwx'))!.verified === 7, 'verified 7 after the restore');
+    expect(await hub.store.getGateway('gwx')).toMatchObject({ status: 'ok', held: 7 });
+    expect(await hub.store.alarms({ gw: 'gwx', kind: 'tamper', limit: 5 })).toHaveLength(1);
+    await restored.close();
   });
 });
