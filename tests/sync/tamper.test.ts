@@ -2,10 +2,12 @@
  * History rewritten on the gateway after the hub receipted it: a record edited in the SQLite file
  * (triggers dropped), leaves and tree rebuilt and the checkpoints re-signed with the gateway's own
  * key — locally consistent, so `sealift verify` cannot tell. The hub refuses it and raises the
- * tamper alarm, and keeps the original.
+ * tamper alarm, and keeps the original. Then the way back: the journal restored from a backup, the
+ * quarantine lifted, and the gateway syncs on.
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { provisioned, startGatewayProc, kill, type RunningGateway } from '../helpers/gateway.js';
@@ -14,10 +16,10 @@ import { loadOrCreateKey } from '../../src/store/keys.js';
 import { signCheckpoint } from '../../src/store/checkpoint.js';
 import { leafHash, MerkleTree } from '../../src/store/merkle.js';
 import { canonicalJson } from '../../src/store/record.js';
-import type { Hub } from '../../src/hub/hub.js';
+import { releaseGateway, type Hub } from '../../src/hub/hub.js';
 import type { HubAlarm } from '../../src/hub/store.js';
 import { startTestHub, waitFor } from '../hub/helpers.js';
-import { Devices, GW, converged, gatewayDb, hubRows, upstreamEnv } from './helpers.js';
+import { Devices, GW, converged, gatewayDb, hubRows, sameLog, upstreamEnv } from './helpers.js';
 
 describe('history rewritten on the gateway', () => {
   let mosq: Mosquitto | undefined;
@@ -30,7 +32,7 @@ describe('history rewritten on the gateway', () => {
     await mosq?.stop();
   });
 
-  it('is refused by the hub with a tamper alarm', async () => {
+  it('is refused by the hub with a tamper alarm; restored from a backup and released, the gateway syncs on', async () => {
     const dev = { id: 'seal-t1', secret: 'tamper-secret-00001' };
     const data = provisioned([{ id: dev.id, profile: 'seal-mqtt', secret: dev.secret }]);
     const key = loadOrCreateKey(data, `sealift/${GW}`);
@@ -48,6 +50,11 @@ describe('history rewritten on the gateway', () => {
     const before = await converged(data, hub);
     gw.proc.kill('SIGTERM');
     await exited(gw.proc);
+
+    // The site's backup of its honest journal, taken before the rewrite.
+    const backup = join(data, 'backup');
+    mkdirSync(backup);
+    for (const f of ['sealift.db', 'sealift.db-wal']) if (existsSync(join(data, f))) copyFileSync(join(data, f), join(backup, f));
 
     // The rewrite: a status record the hub already receipted gets different content.
     const db = new Database(join(data, 'sealift.db'));
@@ -85,5 +92,21 @@ describe('history rewritten on the gateway', () => {
     expect(gatewayDb(data).receipted).toBe(before.receipted);
     const listed = (await hub.store.alarms({ gw: GW, kind: 'tamper', limit: 5 }))[0];
     expect(listed?.message).toBe(tamper.message);
+
+    // The site is examined: the gateway's journal is restored from the backup, the operator lifts
+    // the quarantine, and the gateway syncs on from its honest history (what the forged run sent
+    // beyond the verified records is set aside).
+    gw.proc.kill('SIGTERM');
+    await exited(gw.proc);
+    for (const f of ['sealift.db', 'sealift.db-wal', 'sealift.db-shm']) rmSync(join(data, f), { force: true });
+    for (const f of ['sealift.db', 'sealift.db-wal']) if (existsSync(join(backup, f))) copyFileSync(join(backup, f), join(data, f));
+    await releaseGateway(hub.store, GW, { reason: 'restored from the backup of the day before', by: 'county-it' });
+    gw = await startGatewayProc(data, env);
+    const after = await converged(data, hub);
+    expect(after.size).toBeGreaterThan(before.size);
+    expect(sameLog(data, hub).size).toBe(after.size);
+    expect(hubRows(hub)[target.seq]!.bytes.equals(original)).toBe(true);
+    expect((await hub.store.getGateway(GW))!.status).toBe('ok');
+    expect(await hub.store.alarms({ gw: GW, kind: 'tamper', limit: 5 })).toHaveLength(1);
   });
 });
