@@ -7,18 +7,18 @@
  *  - `DeviceStatusProviders`: each feature registers, for its profiles, a function answering a
  *    device's live state (online, since when) and its link counters from what its transports
  *    already count (seal: the SSP/1 link and its port; lift: the Modbus slave on its bus);
- *  - `DeviceWatch`: every newly provisioned device becomes one `device.added` bus event, whether it
- *    was added through this process (right after its `config.change` record is committed and
- *    applied to the `devices` table) or by `sealift device add` in another process (found by a
- *    cheap periodic look at the `devices` table: another process's records are not replayed here).
- *    Features attach the device on that event, so it works without a restart.
+ *  - `DeviceWatch`: every newly provisioned device becomes one `device.added` bus event, right after
+ *    its `config.change` record is committed (and applied to the `devices` table) — by this process
+ *    (the admin API) or by `sealift device add` in another process, whose records the journal
+ *    notices within about a second (`Journal.onRecords`, flagged `foreign`). Features attach the
+ *    device on that event, so it works without a restart.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import type { Database } from 'better-sqlite3';
 import type { EventBus } from '../core/bus.js';
 import type { Device } from '../registry/schema.js';
 import type { Journal } from '../store/journal.js';
+import type { Committed } from '../store/types.js';
 import type { GatewayEvents } from './feature.js';
 
 /** A device provisioned while the gateway runs (after its `config.change` record was committed). */
@@ -194,55 +194,30 @@ export class DeviceStatusProviders {
 
 /** Turns newly provisioned devices into `device.added` events (see the file comment). */
 export class DeviceWatch {
-  private last: number;
-  private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
-  private readonly newer;
 
   constructor(
-    db: Database,
     private readonly journal: Journal,
     private readonly bus: EventBus<GatewayEvents>,
     private readonly log: Logger,
-    private readonly everyMs = 3000,
-  ) {
-    this.last = (db.prepare('SELECT max(added_seq) AS m FROM devices').get() as { m: number | null }).m ?? -1;
-    this.newer = db.prepare<[number], { spec: string; added_seq: number; ts: number | null; actor: string | null }>(
-      'SELECT d.spec, d.added_seq, j.ts, j.actor FROM devices d LEFT JOIN journal j ON j.seq = d.added_seq WHERE d.added_seq > ? ORDER BY d.added_seq',
-    );
-  }
+  ) {}
 
+  /** From now on, every committed `device.add` (features read the devices provisioned before when they start). */
   start(): void {
-    if (this.timer) return;
-    this.unsubscribe = this.journal.onRecords((recs) => {
-      if (recs.some(({ record: r }) => r.kind === 'config.change' && r.data.op === 'device.add')) this.check();
+    this.unsubscribe ??= this.journal.onRecords((recs) => {
+      for (const c of recs) this.take(c);
     });
-    this.timer = setInterval(() => this.check(), this.everyMs);
-    this.timer.unref();
-    this.check();
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
 
-  /** Emit `device.added` for every device added since the last look. */
-  check(): void {
-    let rows;
-    try {
-      rows = this.newer.all(this.last);
-    } catch (err) {
-      this.log.error({ err }, 'reading newly provisioned devices failed');
-      return;
-    }
-    for (const r of rows) {
-      this.last = r.added_seq;
-      const device = JSON.parse(r.spec) as Device;
-      this.log.info({ device: device.id, profile: device.profile, actor: r.actor }, 'device provisioned; attaching it');
-      this.bus.emit('device.added', { device, seq: r.added_seq, ts: r.ts, actor: r.actor });
-    }
+  private take({ record: r, foreign }: Committed): void {
+    if (r.kind !== 'config.change' || r.data.op !== 'device.add' || typeof r.data.device !== 'object' || r.data.device === null) return;
+    const device = r.data.device as Device;
+    this.log.info({ device: device.id, profile: device.profile, actor: r.actor, foreign: foreign ?? false }, 'device provisioned; attaching it');
+    this.bus.emit('device.added', { device, seq: r.seq, ts: r.ts, actor: r.actor ?? null });
   }
 }
