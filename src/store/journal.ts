@@ -17,7 +17,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { Rejection, StorageError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/logger.js';
+import { child, createLogger, type Logger } from '../core/logger.js';
 import type { Config } from '../core/config.js';
 import { checkpointOrigin, openCheckpoint, signCheckpoint } from './checkpoint.js';
 import { openDb, type Db } from './db.js';
@@ -139,7 +139,7 @@ export class Journal {
     this.db = opts.db;
     this.gw = opts.gw;
     this.key = opts.key;
-    this.log = (opts.log ?? createLogger('silent')).child({ component: 'journal' });
+    this.log = child(opts.log ?? createLogger('silent'), 'journal');
     this.groupCommitMs = positiveInt(opts.groupCommitMs ?? 2, 'groupCommitMs', 0);
     this.maxBatch = positiveInt(opts.maxBatch ?? 1000, 'maxBatch', 1);
     this.maxPending = positiveInt(opts.maxPending ?? 50_000, 'maxPending', 1);
