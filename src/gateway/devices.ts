@@ -38,17 +38,18 @@ declare module './feature.js' {
 }
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Count = Type.Integer({ minimum: 0 });
+/** A count (a whole number, never negative). */
+const Count = (description?: string) => Type.Integer(description === undefined ? { minimum: 0 } : { minimum: 0, description });
 
 /** An MQTT link: the device's connection to the embedded broker. */
 export const MqttLinkSchema = Type.Object({
   kind: Type.Literal('mqtt'),
   connected: Type.Boolean(),
   since: Nullable(Type.Number({ description: 'when it connected (connected) or went away; null: not seen since the gateway started' })),
-  connects: Type.Integer({ minimum: 0, description: 'accepted connections since the gateway started' }),
-  messagesIn: Type.Integer({ minimum: 0, description: 'device messages received (dev/{id}/up/…)' }),
-  rejected: Type.Integer({ minimum: 0, description: 'messages refused (bad payload, outside its topics, over a limit)' }),
-  authFailures: Type.Integer({ minimum: 0, description: 'logins refused with a wrong secret for this device id' }),
+  connects: Count('accepted connections since the gateway started'),
+  messagesIn: Count('device messages received (dev/{id}/up/…)'),
+  rejected: Count('messages refused (bad payload, outside its topics, over a limit)'),
+  authFailures: Count('logins refused with a wrong secret for this device id'),
   lastMessageAt: Nullable(Type.Number()),
 });
 export type MqttLinkStats = Static<typeof MqttLinkSchema>;
@@ -59,15 +60,15 @@ export const SerialLinkSchema = Type.Object({
   port: Type.String(),
   portOpen: Type.Boolean(),
   lastFailure: Nullable(Type.String({ description: 'why the port is not open (path missing, permission denied, …)' })),
-  framesIn: Count,
-  framesOut: Count,
-  crcErrors: Count,
-  garbage: Type.Integer({ minimum: 0, description: 'stretches of line noise skipped between frames' }),
-  rejectedBytes: Type.Integer({ minimum: 0, description: 'bytes the decoder refused (noise and corrupt frames)' }),
-  rejected: Type.Integer({ minimum: 0, description: 'inputs refused, every reason (bad CRC, noise, bad JSON, schema, …)' }),
-  retransmitsIn: Type.Integer({ minimum: 0, description: 'frames the sleeve sent again (our ACK was lost or late)' }),
-  retransmitsOut: Type.Integer({ minimum: 0, description: 'commands the gateway sent again (not acknowledged in time)' }),
-  reconnects: Type.Integer({ minimum: 0, description: 'times the port was opened again after it went away' }),
+  framesIn: Count(),
+  framesOut: Count(),
+  crcErrors: Count(),
+  garbage: Count('stretches of line noise skipped between frames'),
+  rejectedBytes: Count('bytes the decoder refused (noise and corrupt frames)'),
+  rejected: Count('inputs refused, every reason (bad CRC, noise, bad JSON, schema, …)'),
+  retransmitsIn: Count('frames the sleeve sent again (our ACK was lost or late)'),
+  retransmitsOut: Count('commands the gateway sent again (not acknowledged in time)'),
+  reconnects: Count('times the port was opened again after it went away'),
   lastFrameAt: Nullable(Type.Number()),
 });
 export type SerialLinkStats = Static<typeof SerialLinkSchema>;
@@ -79,12 +80,12 @@ export const ModbusLinkSchema = Type.Object({
   slave: Type.Integer(),
   portOpen: Type.Boolean(),
   mode: Type.Union([Type.Literal('poll'), Type.Literal('probe')], { description: 'poll: in every cycle; probe: not answering, tried every few seconds' }),
-  pollsOk: Count,
-  pollsMissed: Type.Integer({ minimum: 0, description: 'polls that ended without registers (timeouts, CRC errors, exceptions, port closed)' }),
-  timeouts: Count,
-  crcErrors: Count,
-  exceptions: Count,
-  consecutiveMisses: Count,
+  pollsOk: Count(),
+  pollsMissed: Count('polls that ended without registers (timeouts, CRC errors, exceptions, port closed)'),
+  timeouts: Count(),
+  crcErrors: Count(),
+  exceptions: Count(),
+  consecutiveMisses: Count(),
   lastOkAt: Nullable(Type.Number()),
   cycleMs: Nullable(Type.Number({ description: 'the cycle the slave actually gets (time between its last two readings)' })),
 });
