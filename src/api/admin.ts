@@ -11,6 +11,7 @@ import type { Feature, GatewayContext } from '../gateway/feature.js';
 import { Rejection } from '../core/errors.js';
 import { DeviceStatusSchema } from '../gateway/devices.js';
 import { DeviceSchema, ID_PATTERN, UserSchema, type Device } from '../registry/schema.js';
+import type { Account, Registry } from '../registry/registry.js';
 
 /** Setting names that hold secrets: their values never leave the gateway. */
 export const SECRET_KEY = /password|secret|token|key/i;
@@ -170,65 +171,59 @@ export const adminFeature: Feature = {
       },
     );
 
-    http.post(
-      '/api/admin/users/:name/role',
-      {
-        schema: { tags: ['admin'], summary: "Change a user's role (their sessions and MQTT connections end); the last admin keeps theirs", params: NameParams, body: RoleBody, response: { 200: UserAnswer, ...E } },
-        preHandler: admin,
-      },
-      async (req) => {
-        const { name } = req.params as Static<typeof NameParams>;
-        const before = registry.account(name)?.role;
-        const u = await refusing(() => registry.setRole(name, (req.body as Static<typeof RoleBody>).role, { actor: actor(req) }));
-        if (u.role !== before) {
-          auth.endSessions(name);
-          ctx.broker?.disconnectUser(name);
-        }
-        return { user: u };
-      },
-    );
+    /** A user loses their sessions and MQTT connections (role changed, disabled). */
+    const cutOff = (name: string) => {
+      auth.endSessions(name);
+      ctx.broker?.disconnectUser(name);
+    };
 
-    http.post(
-      '/api/admin/users/:name/password',
-      {
-        schema: { tags: ['admin'], summary: "Set a new password (the user's other sessions end); only the fact is journaled", params: NameParams, body: PasswordBody, response: { 200: UserAnswer, ...E } },
-        preHandler: admin,
-      },
-      async (req) => {
-        const { name } = req.params as Static<typeof NameParams>;
-        const u = await refusing(() => registry.setPassword(name, (req.body as Static<typeof PasswordBody>).password, { actor: actor(req) }));
-        auth.endSessions(name, req);
-        return { user: u };
-      },
-    );
+    /**
+     * `POST /api/admin/users/:name/{verb}`: one change to a user, answered with the account as it
+     * now is; `after` runs once the change is journaled, given the account as it was before.
+     */
+    const userAction = <B extends TSchema>(
+      verb: string,
+      summary: string,
+      body: B | undefined,
+      change: (name: string, body: Static<B> | undefined, opts: { actor: string }) => Promise<Account>,
+      after?: (name: string, req: FastifyRequest, now: Account, before: ReturnType<Registry['account']>) => void,
+    ) =>
+      http.post(
+        `/api/admin/users/:name/${verb}`,
+        { schema: { tags: ['admin'], summary, params: NameParams, ...(body && { body }), response: { 200: UserAnswer, ...E } }, preHandler: admin },
+        async (req) => {
+          const { name } = req.params as Static<typeof NameParams>;
+          const before = registry.account(name);
+          const u = await refusing(() => change(name, req.body as Static<B> | undefined, { actor: actor(req) }));
+          after?.(name, req, u, before);
+          return { user: u };
+        },
+      );
 
-    http.post(
-      '/api/admin/users/:name/disable',
-      {
-        schema: { tags: ['admin'], summary: 'Disable a user: no more logins, their sessions and MQTT connections end. Not yourself, not the last admin', params: NameParams, body: DisableBody, response: { 200: UserAnswer, ...E } },
-        preHandler: admin,
-      },
-      async (req) => {
-        const { name } = req.params as Static<typeof NameParams>;
-        const reason = (req.body as Static<typeof DisableBody> | undefined)?.reason;
-        const u = await refusing(() => registry.setDisabled(name, true, { actor: actor(req), reason }));
-        auth.endSessions(name);
-        ctx.broker?.disconnectUser(name);
-        return { user: u };
+    userAction(
+      'role',
+      "Change a user's role (their sessions and MQTT connections end); the last admin keeps theirs",
+      RoleBody,
+      (name, b, o) => registry.setRole(name, b!.role, o),
+      (name, _req, u, before) => {
+        if (u.role !== before?.role) cutOff(name);
       },
     );
-
-    http.post(
-      '/api/admin/users/:name/enable',
-      {
-        schema: { tags: ['admin'], summary: 'Enable a disabled user again', params: NameParams, response: { 200: UserAnswer, ...E } },
-        preHandler: admin,
-      },
-      async (req) => {
-        const { name } = req.params as Static<typeof NameParams>;
-        return { user: await refusing(() => registry.setDisabled(name, false, { actor: actor(req) })) };
-      },
+    userAction(
+      'password',
+      "Set a new password (the user's other sessions end); only the fact is journaled",
+      PasswordBody,
+      (name, b, o) => registry.setPassword(name, b!.password, o),
+      (name, req) => auth.endSessions(name, req),
     );
+    userAction(
+      'disable',
+      'Disable a user: no more logins, their sessions and MQTT connections end. Not yourself, not the last admin',
+      DisableBody,
+      (name, b, o) => registry.setDisabled(name, true, { ...o, reason: b?.reason }),
+      (name) => cutOff(name),
+    );
+    userAction('enable', 'Enable a disabled user again', undefined, (name, _b, o) => registry.setDisabled(name, false, o));
 
     // ------------------------------------------------------------------------------- config
 

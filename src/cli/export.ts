@@ -4,7 +4,8 @@ import { exportBundle } from '../store/export.js';
 import { Rejection } from '../core/errors.js';
 import { isRecordKind } from '../core/kinds.js';
 
-interface ExportOpts extends CommonOpts {
+/** `--out` and the record filters of `sealift export` and `sealift hub export`. */
+export interface ExportOpts extends CommonOpts {
   out: string;
   from?: string;
   to?: string;
@@ -25,15 +26,20 @@ export function parseTime(v: string | undefined, name: string): number | undefin
   return ms;
 }
 
-export async function runExport(opts: ExportOpts): Promise<number> {
-  const cfg = configFrom(opts);
+/** The time range and kind of `--from`, `--to`, `--kind` (`seal.` means `seal.*`); usage errors as Rejection. */
+export function exportFilter(opts: Pick<ExportOpts, 'from' | 'to' | 'kind'>): { from: number | undefined; to: number | undefined; kind: string | undefined } {
   const from = parseTime(opts.from, '--from');
   const to = parseTime(opts.to, '--to');
   if (from !== undefined && to !== undefined && from > to) throw new Rejection('usage', '--from is after --to');
   if (opts.kind && !isRecordKind(opts.kind) && !/^[a-z]+\.(\*)?$/.test(opts.kind)) {
     throw new Rejection('usage', `--kind must be a record kind (see docs/journal.md) or a prefix like seal.*, got "${opts.kind}"`);
   }
-  const kind = opts.kind?.endsWith('.') ? `${opts.kind}*` : opts.kind;
+  return { from, to, kind: opts.kind?.endsWith('.') ? `${opts.kind}*` : opts.kind };
+}
+
+export async function runExport(opts: ExportOpts): Promise<number> {
+  const cfg = configFrom(opts);
+  const { from, to, kind } = exportFilter(opts);
   return withStore(cfg, async ({ journal }) => {
     const r = await exportBundle(journal, {
       out: opts.out,

@@ -6,13 +6,12 @@ import { ConfigError, loadConfig, type Config } from '../core/config.js';
 import { child, createLogger } from '../core/logger.js';
 import { userInfo } from 'node:os';
 import { Rejection } from '../core/errors.js';
-import { isRecordKind } from '../core/kinds.js';
 import { checkGatewayKey, hubDir, releaseGateway, startHub } from '../hub/hub.js';
 import { buildHubHttp } from '../hub/http.js';
 import { SqliteHubStore } from '../hub/sqlite-store.js';
 import { loadOrCreateHubKey } from '../hub/keys.js';
 import { exportGateway } from '../hub/export.js';
-import { parseTime } from './export.js';
+import { exportFilter, type ExportOpts } from './export.js';
 import { untilSignal } from './gateway.js';
 import type { CommonOpts } from './main.js';
 
@@ -141,15 +140,9 @@ export async function hubKeyShow(opts: HubOpts): Promise<number> {
   return 0;
 }
 
-export async function hubExport(
-  gw: string,
-  opts: HubOpts & { out: string; from?: string; to?: string; subject?: string; kind?: string },
-): Promise<number> {
+export async function hubExport(gw: string, opts: HubOpts & ExportOpts): Promise<number> {
   const cfg = hubConfig(opts);
-  const from = parseTime(opts.from, '--from');
-  const to = parseTime(opts.to, '--to');
-  if (opts.kind && !isRecordKind(opts.kind) && !/^[a-z]+\.(\*)?$/.test(opts.kind)) throw new Rejection('usage', `--kind must be a record kind or a prefix like seal.*`);
-  const kind = opts.kind?.endsWith('.') ? `${opts.kind}*` : opts.kind;
+  const { from, to, kind } = exportFilter(opts);
   return withHubStore(cfg, async (store) => {
     const g = await store.getGateway(gw);
     if (!g) throw new Rejection('usage', `unknown gateway ${gw}`);

@@ -33,6 +33,15 @@ const common = (cmd: Command): Command =>
     .addOption(new Option('--config <file>', 'configuration file (YAML or JSON)').env('SEALIFT_CONFIG'))
     .option('--data <dir>', 'data directory (default: $SEALIFT_DATA or ./data)');
 
+/** `--out` and the record filters of `export` and `hub export` (see ExportOpts). */
+const exportOptions = (cmd: Command): Command =>
+  cmd
+    .requiredOption('--out <dir>', 'output directory (created; must be empty)')
+    .option('--from <iso>', 'records at or after this time (ISO 8601, e.g. 2026-11-01 or 2026-11-01T08:00+08:00)')
+    .option('--to <iso>', 'records before this time')
+    .option('--subject <id>', 'only records about this device, lift or request')
+    .option('--kind <kind>', 'only records of this kind (prefix allowed, e.g. seal.)');
+
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command('sealift')
@@ -88,13 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--to <seq>', 'last seq to report on')
     .action(run(runVerify));
 
-  common(program.command('export').description('write an evidence bundle and a CSV'))
-    .requiredOption('--out <dir>', 'output directory (created; must be empty)')
-    .option('--from <iso>', 'records at or after this time (ISO 8601, e.g. 2026-11-01 or 2026-11-01T08:00+08:00)')
-    .option('--to <iso>', 'records before this time')
-    .option('--subject <id>', 'only records about this device, lift or request')
-    .option('--kind <kind>', 'only records of this kind (prefix allowed, e.g. seal.)')
-    .action(run(runExport));
+  exportOptions(common(program.command('export').description('write an evidence bundle and a CSV'))).action(run(runExport));
 
   const keys = program.command('keys').description('the gateway signing key');
   common(keys.command('show').description("print the gateway's public key and key id")).action(run(keysShow));
@@ -114,13 +117,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(run((gw: string, _o: unknown, cmd: Command) => hubGatewayRelease(gw, cmd.optsWithGlobals())));
   common(hubGw.command('list').description('registered gateways, verified sizes, alarms')).option('--json', 'machine-readable').action(run((_o: unknown, cmd: Command) => hubGatewayList(cmd.optsWithGlobals())));
   common(hub.command('key').description("print the hub's verifier key (upstream.hubKey of the gateways)")).action(run((_o: unknown, cmd: Command) => hubKeyShow(cmd.optsWithGlobals())));
-  common(hub.command('export <gw>').description("evidence bundle of a gateway's verified records, as held by the hub"))
-    .requiredOption('--out <dir>', 'output directory (created; must be empty)')
-    .option('--from <iso>', 'records at or after this time')
-    .option('--to <iso>', 'records before this time')
-    .option('--subject <id>', 'only records about this device, lift or request')
-    .option('--kind <kind>', 'only records of this kind (prefix allowed, e.g. seal.)')
-    .action(run((gw: string, _o: unknown, cmd: Command) => hubExport(gw, cmd.optsWithGlobals())));
+  exportOptions(common(hub.command('export <gw>').description("evidence bundle of a gateway's verified records, as held by the hub"))).action(run((gw: string, _o: unknown, cmd: Command) => hubExport(gw, cmd.optsWithGlobals())));
 
   try {
     await program.parseAsync(argv);

@@ -27,8 +27,27 @@ export function createLogger(level: LevelWithSilent = 'info', dest?: NodeJS.Writ
   );
 }
 
-export function child(log: Logger, component: string): Logger {
-  return log.child({ component });
+const { chindingsSym } = pino.symbols;
+
+/**
+ * A logger for a component, with extra bindings. A component inside another is named with dots
+ * (`seal.ssp1-link`, `seal.ssp1-link.serial-port`), so every line has one `component`; an extra
+ * binding the parent already has with the same value (`device`) is not repeated either.
+ */
+export function child(log: Logger, component: string, bindings: Record<string, unknown> = {}): Logger {
+  const bound = log.bindings();
+  const extra = Object.fromEntries(Object.entries(bindings).filter(([k, v]) => !(k in bound && Object.is(bound[k], v))));
+  const parent = bound.component;
+  if (typeof parent !== 'string') return log.child({ component, ...extra });
+  // pino writes a child's bindings after its parent's, as they are: rename the parent's
+  // `component` in the child's serialized bindings instead of adding a second one
+  const c = log.child(extra);
+  const own = c as unknown as Record<symbol, string>;
+  const was = `,"component":${JSON.stringify(parent)}`;
+  const at = own[chindingsSym]?.lastIndexOf(was) ?? -1;
+  if (at < 0) return log.child({ ...extra, sub: component }); // not pino's layout as we know it: one component, then `sub`
+  own[chindingsSym] = own[chindingsSym]!.slice(0, at) + `,"component":${JSON.stringify(`${parent}.${component}`)}` + own[chindingsSym]!.slice(at + was.length);
+  return c;
 }
 
 /**

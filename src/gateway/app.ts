@@ -110,8 +110,10 @@ export class Gateway {
         });
       },
     };
-    // devices provisioned from now on (API, or the CLI in another process) reach the features as `device.added`
-    this.deviceWatch = new DeviceWatch(db, journal, this.bus, child(log, 'devices'));
+    // devices provisioned from now on (API, or the CLI in another process) reach the features as
+    // `device.added`; a feature subscribes when it starts, right after reading the devices there are
+    this.deviceWatch = new DeviceWatch(journal, this.bus, child(log, 'devices'));
+    this.deviceWatch.start();
     for (const f of this.features) await f.setup({ ...this.ctx, log: child(log, f.name) });
 
     await this.broker?.start();
@@ -121,7 +123,6 @@ export class Gateway {
       this.started.push(f);
     }
 
-    this.deviceWatch.start();
     this.stopCheckpoints = journal.startCheckpointTimer(Math.max(1000, Math.round(cfg.journal.checkpointIntervalMin * 60_000)));
     this.timers.push(setInterval(() => this.publishHealth(), cfg.health.intervalSec * 1000));
     for (const t of this.timers) t.unref();

@@ -7,18 +7,18 @@
  *  - `DeviceStatusProviders`: each feature registers, for its profiles, a function answering a
  *    device's live state (online, since when) and its link counters from what its transports
  *    already count (seal: the SSP/1 link and its port; lift: the Modbus slave on its bus);
- *  - `DeviceWatch`: every newly provisioned device becomes one `device.added` bus event, whether it
- *    was added through this process (right after its `config.change` record is committed and
- *    applied to the `devices` table) or by `sealift device add` in another process (found by a
- *    cheap periodic look at the `devices` table: another process's records are not replayed here).
- *    Features attach the device on that event, so it works without a restart.
+ *  - `DeviceWatch`: every newly provisioned device becomes one `device.added` bus event, right after
+ *    its `config.change` record is committed (and applied to the `devices` table) — by this process
+ *    (the admin API) or by `sealift device add` in another process, whose records the journal
+ *    notices within about a second (`Journal.onRecords`, flagged `foreign`). Features attach the
+ *    device on that event, so it works without a restart.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import type { Database } from 'better-sqlite3';
 import type { EventBus } from '../core/bus.js';
 import type { Device } from '../registry/schema.js';
 import type { Journal } from '../store/journal.js';
+import type { Committed } from '../store/types.js';
 import type { GatewayEvents } from './feature.js';
 
 /** A device provisioned while the gateway runs (after its `config.change` record was committed). */
@@ -38,17 +38,18 @@ declare module './feature.js' {
 }
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Count = Type.Integer({ minimum: 0 });
+/** A count (a whole number, never negative). */
+const Count = (description?: string) => Type.Integer(description === undefined ? { minimum: 0 } : { minimum: 0, description });
 
 /** An MQTT link: the device's connection to the embedded broker. */
 export const MqttLinkSchema = Type.Object({
   kind: Type.Literal('mqtt'),
   connected: Type.Boolean(),
   since: Nullable(Type.Number({ description: 'when it connected (connected) or went away; null: not seen since the gateway started' })),
-  connects: Type.Integer({ minimum: 0, description: 'accepted connections since the gateway started' }),
-  messagesIn: Type.Integer({ minimum: 0, description: 'device messages received (dev/{id}/up/…)' }),
-  rejected: Type.Integer({ minimum: 0, description: 'messages refused (bad payload, outside its topics, over a limit)' }),
-  authFailures: Type.Integer({ minimum: 0, description: 'logins refused with a wrong secret for this device id' }),
+  connects: Count('accepted connections since the gateway started'),
+  messagesIn: Count('device messages received (dev/{id}/up/…)'),
+  rejected: Count('messages refused (bad payload, outside its topics, over a limit)'),
+  authFailures: Count('logins refused with a wrong secret for this device id'),
   lastMessageAt: Nullable(Type.Number()),
 });
 export type MqttLinkStats = Static<typeof MqttLinkSchema>;
@@ -59,15 +60,15 @@ export const SerialLinkSchema = Type.Object({
   port: Type.String(),
   portOpen: Type.Boolean(),
   lastFailure: Nullable(Type.String({ description: 'why the port is not open (path missing, permission denied, …)' })),
-  framesIn: Count,
-  framesOut: Count,
-  crcErrors: Count,
-  garbage: Type.Integer({ minimum: 0, description: 'stretches of line noise skipped between frames' }),
-  rejectedBytes: Type.Integer({ minimum: 0, description: 'bytes the decoder refused (noise and corrupt frames)' }),
-  rejected: Type.Integer({ minimum: 0, description: 'inputs refused, every reason (bad CRC, noise, bad JSON, schema, …)' }),
-  retransmitsIn: Type.Integer({ minimum: 0, description: 'frames the sleeve sent again (our ACK was lost or late)' }),
-  retransmitsOut: Type.Integer({ minimum: 0, description: 'commands the gateway sent again (not acknowledged in time)' }),
-  reconnects: Type.Integer({ minimum: 0, description: 'times the port was opened again after it went away' }),
+  framesIn: Count(),
+  framesOut: Count(),
+  crcErrors: Count(),
+  garbage: Count('stretches of line noise skipped between frames'),
+  rejectedBytes: Count('bytes the decoder refused (noise and corrupt frames)'),
+  rejected: Count('inputs refused, every reason (bad CRC, noise, bad JSON, schema, …)'),
+  retransmitsIn: Count('frames the sleeve sent again (our ACK was lost or late)'),
+  retransmitsOut: Count('commands the gateway sent again (not acknowledged in time)'),
+  reconnects: Count('times the port was opened again after it went away'),
   lastFrameAt: Nullable(Type.Number()),
 });
 export type SerialLinkStats = Static<typeof SerialLinkSchema>;
@@ -79,12 +80,12 @@ export const ModbusLinkSchema = Type.Object({
   slave: Type.Integer(),
   portOpen: Type.Boolean(),
   mode: Type.Union([Type.Literal('poll'), Type.Literal('probe')], { description: 'poll: in every cycle; probe: not answering, tried every few seconds' }),
-  pollsOk: Count,
-  pollsMissed: Type.Integer({ minimum: 0, description: 'polls that ended without registers (timeouts, CRC errors, exceptions, port closed)' }),
-  timeouts: Count,
-  crcErrors: Count,
-  exceptions: Count,
-  consecutiveMisses: Count,
+  pollsOk: Count(),
+  pollsMissed: Count('polls that ended without registers (timeouts, CRC errors, exceptions, port closed)'),
+  timeouts: Count(),
+  crcErrors: Count(),
+  exceptions: Count(),
+  consecutiveMisses: Count(),
   lastOkAt: Nullable(Type.Number()),
   cycleMs: Nullable(Type.Number({ description: 'the cycle the slave actually gets (time between its last two readings)' })),
 });
@@ -194,55 +195,30 @@ export class DeviceStatusProviders {
 
 /** Turns newly provisioned devices into `device.added` events (see the file comment). */
 export class DeviceWatch {
-  private last: number;
-  private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
-  private readonly newer;
 
   constructor(
-    db: Database,
     private readonly journal: Journal,
     private readonly bus: EventBus<GatewayEvents>,
     private readonly log: Logger,
-    private readonly everyMs = 3000,
-  ) {
-    this.last = (db.prepare('SELECT max(added_seq) AS m FROM devices').get() as { m: number | null }).m ?? -1;
-    this.newer = db.prepare<[number], { spec: string; added_seq: number; ts: number | null; actor: string | null }>(
-      'SELECT d.spec, d.added_seq, j.ts, j.actor FROM devices d LEFT JOIN journal j ON j.seq = d.added_seq WHERE d.added_seq > ? ORDER BY d.added_seq',
-    );
-  }
+  ) {}
 
+  /** From now on, every committed `device.add` (features read the devices provisioned before when they start). */
   start(): void {
-    if (this.timer) return;
-    this.unsubscribe = this.journal.onRecords((recs) => {
-      if (recs.some(({ record: r }) => r.kind === 'config.change' && r.data.op === 'device.add')) this.check();
+    this.unsubscribe ??= this.journal.onRecords((recs) => {
+      for (const c of recs) this.take(c);
     });
-    this.timer = setInterval(() => this.check(), this.everyMs);
-    this.timer.unref();
-    this.check();
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
 
-  /** Emit `device.added` for every device added since the last look. */
-  check(): void {
-    let rows;
-    try {
-      rows = this.newer.all(this.last);
-    } catch (err) {
-      this.log.error({ err }, 'reading newly provisioned devices failed');
-      return;
-    }
-    for (const r of rows) {
-      this.last = r.added_seq;
-      const device = JSON.parse(r.spec) as Device;
-      this.log.info({ device: device.id, profile: device.profile, actor: r.actor }, 'device provisioned; attaching it');
-      this.bus.emit('device.added', { device, seq: r.added_seq, ts: r.ts, actor: r.actor });
-    }
+  private take({ record: r, foreign }: Committed): void {
+    if (r.kind !== 'config.change' || r.data.op !== 'device.add' || typeof r.data.device !== 'object' || r.data.device === null) return;
+    const device = r.data.device as Device;
+    this.log.info({ device: device.id, profile: device.profile, actor: r.actor, foreign: foreign ?? false }, 'device provisioned; attaching it');
+    this.bus.emit('device.added', { device, seq: r.seq, ts: r.ts, actor: r.actor ?? null });
   }
 }

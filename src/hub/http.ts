@@ -37,6 +37,9 @@ import { tarStream } from '../store/tar.js';
 import type { HubRecord, HubStore } from './store.js';
 
 const Time = Type.Optional(Type.String({ description: 'epoch ms or ISO 8601' }));
+/** How many rows a page of alarms or records holds. */
+const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
+const GwId = Type.String({ pattern: GW_ID.source });
 
 function parseTime(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -168,7 +171,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
     return { hub: { name: hub.key.name, vkey: hub.key.vkey }, gateways };
   });
 
-  app.get('/api/hub/gateways/:gw', { schema: { params: Type.Object({ gw: Type.String({ pattern: GW_ID.source }) }) } }, async (req) => {
+  app.get('/api/hub/gateways/:gw', { schema: { params: Type.Object({ gw: GwId }) } }, async (req) => {
     const { gw } = req.params as { gw: string };
     const g = await store.getGateway(gw);
     if (!g) throw notFound(`unknown gateway ${gw}`);
@@ -182,7 +185,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
         querystring: Type.Object({
           gw: Type.Optional(Type.String()),
           kind: Type.Optional(Type.String()),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          limit: Limit,
         }),
       },
     },
@@ -203,7 +206,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
           seal: Type.Optional(Type.String({ description: "records about a seal: its subject, or data.seal of a request's records" })),
           from: Time,
           to: Time,
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          limit: Limit,
           cursor: Type.Optional(Type.String()),
         }),
       },
@@ -266,7 +269,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
 
   app.get(
     '/api/hub/gateways/:gw/records/:seq',
-    { schema: { params: Type.Object({ gw: Type.String({ pattern: GW_ID.source }), seq: Type.Integer({ minimum: 0 }) }) } },
+    { schema: { params: Type.Object({ gw: GwId, seq: Type.Integer({ minimum: 0 }) }) } },
     async (req) => {
       const { gw, seq } = req.params as { gw: string; seq: number };
       const g = await store.getGateway(gw);
@@ -301,7 +304,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
     },
   );
 
-  app.get('/api/hub/names', { schema: { querystring: Type.Object({ gw: Type.Optional(Type.String({ pattern: GW_ID.source })) }) } }, async (req) => {
+  app.get('/api/hub/names', { schema: { querystring: Type.Object({ gw: Type.Optional(GwId) }) } }, async (req) => {
     const { gw } = req.query as { gw?: string };
     const names: Record<string, { seals: { id: string; name: string | null }[]; people: { name: string; displayName: string | null; role: string }[] }> = {};
     for (const g of gw ? [gw] : (await store.listGateways()).map((x) => x.gw)) names[g] = { seals: [], people: [] };
@@ -335,7 +338,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
     '/api/hub/gateways/:gw/export',
     {
       schema: {
-        params: Type.Object({ gw: Type.String({ pattern: GW_ID.source }) }),
+        params: Type.Object({ gw: GwId }),
         querystring: Type.Object({ from: Time, to: Time, subject: Type.Optional(Type.String()), kind: Type.Optional(Type.String()) }),
       },
     },
@@ -364,7 +367,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
     '/api/hub/gateways/:gw/commands/:name',
     {
       schema: {
-        params: Type.Object({ gw: Type.String({ pattern: GW_ID.source }), name: Type.String({ pattern: COMMAND_NAME.source }) }),
+        params: Type.Object({ gw: GwId, name: Type.String({ pattern: COMMAND_NAME.source }) }),
         body: Type.Record(Type.String(), Type.Unknown()),
       },
     },

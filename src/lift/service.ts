@@ -180,7 +180,7 @@ export class LiftService {
       db: ctx.db,
       journal: ctx.journal,
       cfg: this.cfg,
-      log: child(ctx.log, 'lift-webhooks'),
+      log: child(ctx.log, 'webhooks'),
       registry: ctx.metrics.registry,
       alertOf: (rec) => this.alertOf(rec),
       now: this.now,

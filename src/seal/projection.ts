@@ -9,7 +9,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { JournalRecord, Projection } from '../store/types.js';
-import type { RequestState } from './model.js';
+import type { GrantState, RequestState } from './model.js';
 
 /** A row of `seal_requests`, as the service and the queries read it. */
 export interface RequestRow {
@@ -34,6 +34,24 @@ export interface RequestRow {
   stamps: number;
   anomalies: number;
   updated: number;
+}
+
+/** A row of `seal_grants`, as the service and the queries read it. */
+export interface GrantRow {
+  id: string;
+  seq: number;
+  ts: number;
+  request: string;
+  seal: string;
+  uses: number;
+  used: number;
+  not_before: number;
+  not_after: number;
+  state: GrantState;
+  acked_at: number | null;
+  ack_failed: number;
+  issued_by: string;
+  break_glass: number;
 }
 
 const SQL_V1 = `

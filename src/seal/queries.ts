@@ -4,7 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { AnomalyView, GrantView, RequestView, StampView } from './model.js';
-import type { RequestRow } from './projection.js';
+import type { GrantRow, RequestRow } from './projection.js';
 
 export interface Page<T> {
   total: number;
@@ -267,24 +267,7 @@ export function searchAnomalies(db: Database, f: AnomalyFilter, page: number, pa
   return { ...paged(db, 'seal_anomalies', w, 'seq DESC', page, pageSize, anomalyView), counts };
 }
 
-interface GrantRowFull {
-  id: string;
-  seq: number;
-  ts: number;
-  request: string;
-  seal: string;
-  uses: number;
-  used: number;
-  not_before: number;
-  not_after: number;
-  state: string;
-  acked_at: number | null;
-  ack_failed: number;
-  issued_by: string;
-  break_glass: number;
-}
-
-export function grantView(g: GrantRowFull): GrantView {
+export function grantView(g: GrantRow): GrantView {
   return {
     id: g.id,
     seq: g.seq,
@@ -315,7 +298,7 @@ export function requestRecords(db: Database, id: string): { seq: number; ts: num
 export function drillDown(db: Database, id: string) {
   const request = getRequest(db, id);
   if (!request) return undefined;
-  const grants = (db.prepare('SELECT * FROM seal_grants WHERE request = ? ORDER BY seq').all(id) as GrantRowFull[]).map(grantView);
+  const grants = (db.prepare('SELECT * FROM seal_grants WHERE request = ? ORDER BY seq').all(id) as GrantRow[]).map(grantView);
   const stamps = (db.prepare(`SELECT *, ${PHOTO_RECEIVED} FROM seal_stamps WHERE request = ? ORDER BY seq`).all(id) as StampRow[]).map(stampView);
   const anomalies = (db.prepare('SELECT * FROM seal_anomalies WHERE request = ? ORDER BY seq').all(id) as AnomalyRow[]).map(anomalyView);
   return { request, records: requestRecords(db, id), grants, stamps, anomalies };

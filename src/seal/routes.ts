@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../api/auth.js';
 import type { Http } from '../api/server.js';
@@ -38,7 +38,7 @@ import {
   WithdrawBody,
 } from './model.js';
 import { approverQueue, drillDown, getRequest, grantView, listRequests, photoOwnedBy, sealPeople, searchAnomalies, searchStamps } from './queries.js';
-import type { SealService } from './service.js';
+import type { Actor, SealService } from './service.js';
 import { isProblem, parseTimeInput, type Problem } from './workflow.js';
 
 const TAG = ['seal'];
@@ -53,8 +53,13 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
     return reply.status(p.status).send({ error: p.error, message: p.message });
   };
 
-  /** A query time (from/to): epoch ms or ISO 8601; undefined when absent; Problem when unreadable. */
-  const qTime = (v: string | undefined, name: string) => parseTimeInput(v, name);
+  /** The from/to of a query or body: epoch ms or ISO 8601, undefined when absent; the Problem of the first unreadable one. */
+  const timeRange = (q: { from?: number | string | undefined; to?: number | string | undefined }): { from: number | undefined; to: number | undefined } | Problem => {
+    const from = parseTimeInput(q.from, 'from');
+    if (isProblem(from)) return from;
+    const to = parseTimeInput(q.to, 'to');
+    return isProblem(to) ? to : { from, to };
+  };
 
   // -------------------------------------------------------------------------------------------
   // Seals
@@ -148,10 +153,9 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
     },
     async (req, reply) => {
       const q = req.query as Static<typeof RequestListQuery>;
-      const from = qTime(q.from, 'from');
-      const to = qTime(q.to, 'to');
-      if (isProblem(from)) return fail(req, reply, from, 'seal.requests');
-      if (isProblem(to)) return fail(req, reply, to, 'seal.requests');
+      const range = timeRange(q);
+      if (isProblem(range)) return fail(req, reply, range, 'seal.requests');
+      const { from, to } = range;
       const mine = req.user!.role === 'keeper' || q.mine === true;
       return listRequests(db, { requester: mine ? req.user!.name : undefined, state: q.state, seal: q.seal, from, to }, q.page ?? 1, q.pageSize ?? 50);
     },
@@ -214,31 +218,19 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
     return reply.status(403).send({ error: 'self_approval', message });
   };
 
-  http.post(
-    '/api/seal/requests/:id/approve',
-    {
-      schema: { tags: TAG, summary: 'Approve: the grant is sent to the sleeve and tracked to its acknowledgement', params: IdParams, body: ApproveBody, response: { 200: RequestView, ...E } },
-      preHandler: auth.require('approver'),
-    },
-    async (req, reply) => {
-      const r = await svc.approve(actor(req), req.params.id, req.body.note);
-      if ('self' in r) return selfRefusal(req, reply, req.params.id, 'seal.approve');
-      return isProblem(r) ? fail(req, reply, r, 'seal.approve') : getRequest(db, r.id)!;
-    },
-  );
-
-  http.post(
-    '/api/seal/requests/:id/reject',
-    {
-      schema: { tags: TAG, summary: 'Reject with a reason', params: IdParams, body: RejectBody, response: { 200: RequestView, ...E } },
-      preHandler: auth.require('approver'),
-    },
-    async (req, reply) => {
-      const r = await svc.reject(actor(req), req.params.id, req.body.reason);
-      if ('self' in r) return selfRefusal(req, reply, req.params.id, 'seal.reject');
-      return isProblem(r) ? fail(req, reply, r, 'seal.reject') : getRequest(db, r.id)!;
-    },
-  );
+  /** Approve or reject: an approver decides a request, never their own (refused, journaled, escalated). */
+  const decision = <B extends TSchema>(verb: 'approve' | 'reject', summary: string, body: B, decide: (a: Actor, id: string, b: Static<B>) => ReturnType<SealService['approve']>) =>
+    http.post(
+      `/api/seal/requests/:id/${verb}`,
+      { schema: { tags: TAG, summary, params: IdParams, body, response: { 200: RequestView, ...E } }, preHandler: auth.require('approver') },
+      async (req, reply) => {
+        const r = await decide(actor(req), req.params.id, req.body as Static<B>);
+        if ('self' in r) return selfRefusal(req, reply, req.params.id, `seal.${verb}`);
+        return isProblem(r) ? fail(req, reply, r, `seal.${verb}`) : getRequest(db, r.id)!;
+      },
+    );
+  decision('approve', 'Approve: the grant is sent to the sleeve and tracked to its acknowledgement', ApproveBody, (a, id, b) => svc.approve(a, id, b.note));
+  decision('reject', 'Reject with a reason', RejectBody, (a, id, b) => svc.reject(a, id, b.reason));
 
   http.post(
     '/api/seal/grants/:id/revoke',
@@ -263,10 +255,9 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
     },
     async (req, reply) => {
       const q = req.query as Static<typeof StampQuery>;
-      const from = qTime(q.from, 'from');
-      const to = qTime(q.to, 'to');
-      if (isProblem(from)) return fail(req, reply, from, 'seal.stamps');
-      if (isProblem(to)) return fail(req, reply, to, 'seal.stamps');
+      const range = timeRange(q);
+      if (isProblem(range)) return fail(req, reply, range, 'seal.stamps');
+      const { from, to } = range;
       return searchStamps(
         db,
         {
@@ -300,10 +291,9 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
     },
     async (req, reply) => {
       const q = req.query as Static<typeof AnomalyQuery>;
-      const from = qTime(q.from, 'from');
-      const to = qTime(q.to, 'to');
-      if (isProblem(from)) return fail(req, reply, from, 'seal.anomalies');
-      if (isProblem(to)) return fail(req, reply, to, 'seal.anomalies');
+      const range = timeRange(q);
+      if (isProblem(range)) return fail(req, reply, range, 'seal.anomalies');
+      const { from, to } = range;
       const r = searchAnomalies(
         db,
         { from, to, seal: q.seal, code: q.code, request: q.request, requester: req.user!.role === 'keeper' ? req.user!.name : undefined },
@@ -349,10 +339,9 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
     },
     async (req, reply) => {
       const b = req.body;
-      const from = parseTimeInput(b.from, 'from');
-      const to = parseTimeInput(b.to, 'to');
-      if (isProblem(from)) return fail(req, reply, from, 'export');
-      if (isProblem(to)) return fail(req, reply, to, 'export');
+      const range = timeRange(b);
+      if (isProblem(range)) return fail(req, reply, range, 'export');
+      const { from, to } = range;
       if (from !== undefined && to !== undefined && from >= to) return reply.status(400).send({ error: 'invalid_request', message: 'from must be before to' });
       if (b.kind && !b.kind.endsWith('.*') && !isRecordKind(b.kind)) {
         return reply.status(400).send({ error: 'invalid_request', message: `kind: ${b.kind} is not a record kind (see docs/journal.md) nor a prefix like seal.*` });

@@ -20,9 +20,9 @@ import type { AppendInput, Committed, DevRef, JournalRecord } from '../store/typ
 import type { LinkEvent, SealUpEvent } from '../transport/serial/ssp1-link.js';
 import { MqttChannel, SerialChannel, type CommandChannel, type SleeveCommand } from './channels.js';
 import type { SealConfig } from './config.js';
-import { ALARM_ANOMALY, LIVE_GRANT_STATES, type AnomalyCode, type FileRequestBody, type GrantState, type SealStateView } from './model.js';
+import { ALARM_ANOMALY, LIVE_GRANT_STATES, type AnomalyCode, type FileRequestBody, type SealStateView } from './model.js';
 import { PhotoStore } from './photos.js';
-import type { RequestRow } from './projection.js';
+import type { GrantRow, RequestRow } from './projection.js';
 import {
   checkNewRequest,
   clockProblem,
@@ -71,22 +71,6 @@ export interface Actor {
   role: string;
 }
 
-interface GrantRow {
-  id: string;
-  seq: number;
-  ts: number;
-  request: string;
-  seal: string;
-  uses: number;
-  used: number;
-  not_before: number;
-  not_after: number;
-  state: GrantState;
-  acked_at: number | null;
-  ack_failed: number;
-  issued_by: string;
-  break_glass: number;
-}
 interface DeviceRow {
   seal: string;
   boot: number | null;

@@ -6,6 +6,7 @@
  */
 import type { SealConfig, WorkingHours } from './config.js';
 import { FINAL_STATES, LIVE_GRANT_STATES, type AnomalyCode, type FileRequestBody, type GrantState, type MatterType, type RequestState } from './model.js';
+import { zonedParts } from '../core/time.js';
 
 /** A refusal for the HTTP layer: status, stable code, human reason. */
 export interface Problem {
@@ -126,31 +127,12 @@ export function withdrawCheck(req: RequestFacts, user: string): 'ok' | Problem {
 // ---------------------------------------------------------------------------------------------
 // Working hours
 
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = partsFormatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      weekday: 'short',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    partsFormatters.set(tz, f);
-  }
-  return f;
-}
 const WEEKDAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
 /** Local date `YYYY-MM-DD`, ISO weekday and minute of the day of `ms` in `tz`. */
 export function localTime(ms: number, tz: string): { date: string; weekday: number; minute: number } {
-  const p: Record<string, string> = {};
-  for (const { type, value } of formatter(tz).formatToParts(new Date(ms))) p[type] = value;
-  return { date: `${p.year}-${p.month}-${p.day}`, weekday: WEEKDAY[p.weekday!] ?? 0, minute: Number(p.hour) * 60 + Number(p.minute) };
+  const p = zonedParts(ms, tz);
+  return { date: `${p.year}-${p.month}-${p.day}`, weekday: WEEKDAY[p.weekday] ?? 0, minute: Number(p.hour) * 60 + Number(p.minute) };
 }
 
 /** The set of ISO weekdays in a "1-5,7" spec. */

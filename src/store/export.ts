@@ -14,6 +14,7 @@ import { parseVerifierKey, type NoteVerifier } from './keys.js';
 import { leafHash, MerkleTree, verifyConsistency, verifyInclusion } from './merkle.js';
 import { isCanonical, recordProblem } from './record.js';
 import type { Checkpoint, JournalRecord } from './types.js';
+import { zonedParts } from '../core/time.js';
 
 export const BUNDLE_FORMAT = 'sealift-bundle/1';
 
@@ -240,21 +241,9 @@ function copyPhoto(src: string, dst: string, sha: string): boolean {
 // CSV for people (Excel): UTF-8 with BOM, CRLF, Chinese headers, Beijing time.
 
 const CSV_HEADER = ['序号', '时间 (北京时间)', '类型', '对象', '操作人', '设备', '内容'];
-const beijing = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
 /** `YYYY-MM-DD HH:mm:ss` in Asia/Shanghai. */
 export function beijingTime(ms: number): string {
-  const p: Record<string, string> = {};
-  for (const { type, value } of beijing.formatToParts(new Date(ms))) p[type] = value;
+  const p = zonedParts(ms, 'Asia/Shanghai');
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }
 

@@ -7,13 +7,17 @@
  * The whole commit runs synchronously on the event loop, so no other code ever observes a
  * half-applied batch and seq/frontier are only advanced once COMMIT succeeded.
  *
- * One Journal (one process) writes a database; other processes may read, verify and export it.
+ * One Journal (one process) writes a database; other processes may read, verify and export it,
+ * and the CLI may append provisioning records (`sealift device add`, `user add`) while the daemon
+ * runs. Such foreign appends are noticed by `PRAGMA data_version` (a cheap look, every `watchMs`
+ * while someone listens) and before each commit: the frontier takes their leaves and the listeners
+ * get them like local commits, flagged `foreign` (their projections were applied by the writer).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { Rejection, StorageError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/logger.js';
+import { child, createLogger, type Logger } from '../core/logger.js';
 import type { Config } from '../core/config.js';
 import { checkpointOrigin, openCheckpoint, signCheckpoint } from './checkpoint.js';
 import { openDb, type Db } from './db.js';
@@ -41,6 +45,8 @@ export interface JournalOptions {
   /** Called after every successful commit: its duration and the number of records written. */
   onCommit?: ((ms: number, count: number) => void) | undefined;
   now?: (() => number) | undefined;
+  /** How often to look for records another process appended, while `onRecords` has listeners; 0 = only before each commit. */
+  watchMs?: number | undefined;
   /** Close the database in close() (set by Journal.open). */
   ownsDb?: boolean | undefined;
 }
@@ -107,6 +113,7 @@ export class Journal {
   private readonly onCommit: ((ms: number, count: number) => void) | undefined;
   private readonly now: () => number;
   private readonly ownsDb: boolean;
+  private readonly watchMs: number;
 
   private frontier: Frontier;
   private pending: PendingAppend[] = [];
@@ -115,6 +122,9 @@ export class Journal {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  /** `PRAGMA data_version` when we last looked: it changes when another connection commits. */
+  private dataVersion: number;
   private closing = false;
   private closePromise: Promise<void> | undefined;
   private lastRefusalLog = 0;
@@ -129,7 +139,7 @@ export class Journal {
     this.db = opts.db;
     this.gw = opts.gw;
     this.key = opts.key;
-    this.log = (opts.log ?? createLogger('silent')).child({ component: 'journal' });
+    this.log = child(opts.log ?? createLogger('silent'), 'journal');
     this.groupCommitMs = positiveInt(opts.groupCommitMs ?? 2, 'groupCommitMs', 0);
     this.maxBatch = positiveInt(opts.maxBatch ?? 1000, 'maxBatch', 1);
     this.maxPending = positiveInt(opts.maxPending ?? 50_000, 'maxPending', 1);
@@ -137,9 +147,11 @@ export class Journal {
     this.onCommit = opts.onCommit;
     this.now = opts.now ?? Date.now;
     this.ownsDb = opts.ownsDb ?? false;
+    this.watchMs = positiveInt(opts.watchMs ?? 1000, 'watchMs', 0);
     migrateStore(this.db);
     this.st = prepare(this.db);
     this.checkOwner();
+    this.dataVersion = this.st.dataVersion.get()!.data_version;
     this.frontier = this.loadFrontier();
   }
 
@@ -280,19 +292,19 @@ export class Journal {
     const batch = this.pending.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     const t0 = performance.now();
-    let frontier = this.frontier.clone();
+    // seq and frontier advance on a copy, taken once the write lock is held
+    let frontier = this.frontier;
     const outcomes: Outcome[] = [];
+    let foreign: Committed[] = [];
     // Savepoints only matter when a projection may fail on its own; without projections any
     // failure concerns the whole transaction.
     const savepoints = this.projections.length > 0;
     try {
       this.st.begin.run();
       // Another process (the CLI provisioning a device while the daemon runs) may have appended
-      // since our last commit: BEGIN IMMEDIATE holds the write lock, so re-read the tree state.
-      if (this.st.size.get()!.n !== this.frontier.size) {
-        this.frontier = this.loadFrontier();
-        frontier = this.frontier.clone();
-      }
+      // since we last looked: BEGIN IMMEDIATE holds the write lock, so take them in now.
+      foreign = this.adoptForeign();
+      frontier = this.frontier.clone();
       for (const item of batch) {
         const p = item.input;
         if (p.dev) {
@@ -325,6 +337,7 @@ export class Journal {
       this.st.commit.run();
     } catch (e) {
       this.failBatch(batch, e);
+      this.tell(foreign);
       return;
     }
     this.frontier = frontier;
@@ -340,7 +353,69 @@ export class Journal {
       else item.reject(o.err);
     });
     this.safely(() => this.onCommit?.(ms, written.length));
-    if (written.length > 0) for (const l of this.listeners) this.safely(() => l(written));
+    this.tell(foreign);
+    this.tell(written);
+  }
+
+  private tell(records: Committed[]): void {
+    if (records.length > 0) for (const l of this.listeners) this.safely(() => l(records));
+  }
+
+  /**
+   * Records another process appended since the frontier was last advanced: their leaves join the
+   * frontier; returned (flagged `foreign`) for the listeners. Rows are never changed once
+   * committed, so reading them needs no transaction.
+   */
+  private adoptForeign(): Committed[] {
+    const from = this.frontier.size;
+    const size = this.st.size.get()!.n;
+    if (size === from) return [];
+    if (size < from) {
+      this.log.error({ rows: size, frontier: from }, 'the journal has fewer rows than this process committed (replaced or edited behind our back?); reloading');
+      this.frontier = this.loadFrontier();
+      return [];
+    }
+    const frontier = this.frontier.clone();
+    const records: Committed[] = [];
+    for (const row of this.range(from, size - 1)) {
+      if (row.seq !== frontier.size) throw new Error(`journal rows are not gapless: seq ${row.seq} follows ${frontier.size - 1} (run verify)`);
+      frontier.push(row.leaf);
+      records.push({ seq: row.seq, duplicate: false, foreign: true, record: JSON.parse(row.bytes.toString('utf8')) as JournalRecord });
+    }
+    this.frontier = frontier;
+    this.log.info({ from, records: records.length }, 'records appended by another process');
+    return records;
+  }
+
+  /**
+   * Look for records another process appended (one `PRAGMA data_version` when there are none) and
+   * hand them to the listeners. Runs every `watchMs` while there are listeners; returns how many.
+   */
+  checkForeign(): number {
+    if (!this.db.open || this.db.inTransaction) return 0;
+    const v = this.st.dataVersion.get()!.data_version;
+    if (v === this.dataVersion) return 0;
+    this.dataVersion = v;
+    const foreign = this.adoptForeign();
+    this.tell(foreign);
+    return foreign.length;
+  }
+
+  private startWatch(): void {
+    if (this.watchTimer || this.watchMs === 0 || this.closing) return;
+    this.watchTimer = setInterval(() => {
+      try {
+        this.checkForeign();
+      } catch (e) {
+        this.log.error({ err: (e as Error).message }, 'looking for records appended by another process failed');
+      }
+    }, this.watchMs);
+    this.watchTimer.unref();
+  }
+
+  private stopWatch(): void {
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
   }
 
   /** Run every projection on a new record; returns the error to reject its append with, if any. */
@@ -385,10 +460,18 @@ export class Journal {
     }
   }
 
-  /** Be told of every committed (non-duplicate) record, in seq order, right after its commit. Returns an unsubscribe. */
+  /**
+   * Be told of every committed (non-duplicate) record, in seq order, right after its commit —
+   * also of records another process appended, within about `watchMs` (or before our next commit),
+   * flagged `foreign: true`. Returns an unsubscribe.
+   */
   onRecords(listener: (records: Committed[]) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.startWatch();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stopWatch();
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -488,6 +571,7 @@ export class Journal {
     this.closePromise ??= (async () => {
       this.closing = true;
       this.stopCheckpointTimer();
+      this.stopWatch();
       await this.flush();
       try {
         this.checkpoint('shutdown');
@@ -567,6 +651,7 @@ function prepare(db: Database) {
     ),
     byDev: s<[string, number, number], { seq: number; bytes: Buffer }>('SELECT seq, bytes FROM journal WHERE dev_id = ? AND dev_boot = ? AND dev_seq = ?'),
     size: s<[], { n: number }>('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM journal'),
+    dataVersion: s<[], { data_version: number }>('PRAGMA data_version'),
     loadState: s<[], { size: number; frontier: string }>('SELECT size, frontier FROM merkle_state WHERE id = 0'),
     saveState: s<[number, string]>(
       'INSERT INTO merkle_state (id, size, frontier) VALUES (0, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size, frontier = excluded.frontier',

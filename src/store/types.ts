@@ -42,6 +42,8 @@ export interface Committed {
   /** true when the natural key (dev.id, dev.boot, dev.seq) was already stored: nothing new written. */
   duplicate: boolean;
   record: JournalRecord;
+  /** Appended by another process (the CLI), seen by this one's `onRecords` listeners; its projections were applied by that process. */
+  foreign?: true;
 }
 
 /**

@@ -392,10 +392,17 @@ describe('a device provisioned while the gateway runs works without a restart', 
     expect(JSON.stringify(states)).toContain('lift-live6');
   });
 
-  it('a controller added by `sealift device add` in another process is found and polled within seconds', async () => {
+  it('a controller added by `sealift device add` in another process is attached within about a second and polled', async () => {
     const env = { ...process.env, SEALIFT_DATA: data, SEALIFT_GATEWAY_ID: 'testgw', SEALIFT_LOG_LEVEL: 'warn' };
+    let attached = false;
+    const off = gw.bus.on('device.added', (e) => {
+      if (e.device.id === 'lift-cli7') attached = true;
+    });
     const out = await run(process.execPath, [BIN, 'device', 'add', 'lift-cli7', '--profile', 'lift-modbus', '--port', pair.gatewayPath, '--slave', '7', '--baud', '9600'], { env });
     expect(out.stdout).toMatch(/added lift-cli7/);
+    // the journal notices the other process's record within about a second
+    await waitFor(() => attached, 2000, 'lift-cli7 attached');
+    off();
     await waitFor(() => gw.ctx.deviceStatus.statusOf(gw.store.registry.device('lift-cli7')!).online === true, 10_000, 'lift-cli7 online');
     const d = await deviceOf('lift-cli7');
     expect(d).toMatchObject({ online: true, addedBy: 'cli', links: [{ kind: 'modbus', slave: 7, portOpen: true }] });

@@ -128,7 +128,7 @@ export class ReconnectingPort extends EventEmitter<PortEvents> implements BytePo
     this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
     this.pollMs = opts.pollMs ?? 250;
     this.jitter = opts.jitter ?? 0.2;
-    this.log = child(opts.log ?? SILENT, 'serial-port').child({ path: opts.path });
+    this.log = child(opts.log ?? SILENT, 'serial-port', { path: opts.path });
     this.warn = throttledWarn(this.log);
     if (opts.autoStart ?? true) this.start();
   }

@@ -215,7 +215,7 @@ export class Ssp1Link extends EventEmitter<LinkEvents> {
     this.maxCommands = opts.maxCommands ?? 256;
     this.dedupeWindow = opts.dedupeWindow ?? 4096;
     this.metrics = opts.metrics;
-    this.log = child(opts.log ?? SILENT, 'ssp1-link').child({ device: opts.deviceId });
+    this.log = child(opts.log ?? SILENT, 'ssp1-link', { device: opts.deviceId });
     this.warn = throttledWarn(this.log);
     this._boot = opts.initialBoot ?? 0;
     this.seqs = new SeqExtender(opts.initialBoot !== undefined ? opts.initialSeq : undefined);
