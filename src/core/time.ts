@@ -32,10 +32,7 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/**
- * The wall-clock fields of `ms` in `tz` (one cached formatter per zone). Note: `tzOffsetMs` in
- * src/lift/stats.ts (shared with the web pages) still builds its own formatter for the same thing.
- */
+/** The wall-clock fields of `ms` in `tz` (one cached formatter per zone). */
 export function zonedParts(ms: number, tz: string): ZonedParts {
   const p: Record<string, string> = {};
   for (const { type, value } of formatter(tz).formatToParts(new Date(ms))) p[type] = value;

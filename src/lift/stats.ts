@@ -10,6 +10,7 @@
  *    second entrapment within 30 days (false alarms not counted);
  *  - worst lifts: most lift faults in a window, then most entrapments.
  */
+import { zonedParts } from '../core/time.js';
 import type { Db } from '../store/db.js';
 import { FAULTS, isFaultCode } from './catalog.js';
 import type { LiftConfig } from './config.js';
@@ -36,18 +37,8 @@ export function faultTimes(f: Pick<FaultRow, 'raised_at' | 'acknowledged_at' | '
 
 /** Offset of `tz` from UTC at instant `at`, in ms (positive east of Greenwich). */
 export function tzOffsetMs(tz: string, at: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const v = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(v('year'), v('month') - 1, v('day'), v('hour'), v('minute'), v('second'));
+  const p = zonedParts(at, tz);
+  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
   return asUtc - Math.floor(at / 1000) * 1000;
 }
 
