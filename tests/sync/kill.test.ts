@@ -40,6 +40,14 @@ describe('gateway killed mid-drain', () => {
     mosq = await Mosquitto.start();
     hub = await startTestHub(mosq.url);
     await hub.addGateway(GW, key.vkey);
+    // A hub that takes a moment per batch (a busy county server): the broker may take the whole
+    // backlog at once, and a hub storing it in one burst could finish before the kill.
+    const store = hub.store;
+    const append = store.appendRecords.bind(store);
+    store.appendRecords = async (...args) => {
+      await new Promise((r) => setTimeout(r, 3));
+      return append(...args);
+    };
     // Small batches and a window of one, so the drain takes long enough to be interrupted.
     const env = upstreamEnv(mosq.url, hub.key.vkey, { SEALIFT_UPSTREAM_BATCH_BYTES: '4096', SEALIFT_UPSTREAM_IN_FLIGHT: '1' });
     gw = await startGatewayProc(data, env);
