@@ -218,6 +218,11 @@ describe.each(['phone', 'desktop'] as ViewportName[])('hub pages on a %s', (vp) 
     const site = page.getByRole('article', { name: GW });
     await site.getByText('完整，未被篡改').waitFor();
     await site.getByText('在线').waitFor();
+    // each site by its name (from the gateway's own records), the id beside it; a site whose name
+    // has not arrived is shown by its id
+    await site.getByRole('link', { name: '东风村村委会', exact: true }).waitFor();
+    await site.getByText(GW, { exact: true }).waitFor();
+    await page.getByRole('article', { name: OTHER }).getByRole('link', { name: OTHER, exact: true }).waitFor();
     await site.getByText(/上级平台已逐条核验收到的全部 \d+ 条记录/).waitFor();
     await page.getByRole('article', { name: OTHER }).getByText('完整，未被篡改').waitFor();
     await snap(tp, `hub-sites-${vp}`);
@@ -232,6 +237,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('hub pages on a %s', (vp) 
     await heading(page, '用印记录').waitFor();
     const table = page.getByRole('table', { name: '用印记录', exact: true });
     await table.locator('tbody tr', { hasText: '土地流转合同' }).getByText(OTHER, { exact: true }).waitFor();
+    await table.locator('tbody tr').getByText(`东风村村委会 · ${GW}`).first().waitFor();
     if (vp === 'phone') await page.locator('summary', { hasText: '查询条件' }).click();
     const yesterday = beijingDate(Date.now() - 86_400_000);
     const today = beijingDate(Date.now());
@@ -251,7 +257,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('hub pages on a %s', (vp) 
     for (const text of ['王文书', '张书记', '已核验', '第 1 次']) await rows.last().getByText(text).first().waitFor();
     await rows.first().getByText('村委会公章').waitFor();
     const forced = table.locator('tbody tr', { hasText: '无申请（未经授权）' });
-    await forced.getByText(GW, { exact: true }).waitFor();
+    await forced.getByText(`东风村村委会 · ${GW}`, { exact: true }).waitFor();
     await forced.getByText('无授权盖章').waitFor();
     await rows.first().getByText('正常').waitFor();
     expect(await table.locator('tbody tr', { hasText: '土地流转合同' }).count()).toBe(0);
@@ -299,7 +305,7 @@ describe.each(['phone', 'desktop'] as ViewportName[])('hub pages on a %s', (vp) 
     // ---- the site: details and the evidence bundle
     await mainNav(page).getByRole('link', { name: '站点' }).click();
     await page.getByRole('article', { name: GW }).getByRole('link', { name: '详情与导出' }).click();
-    await heading(page, GW).waitFor();
+    await heading(page, `东风村村委会 · ${GW}`).waitFor();
     await page.getByText('完整，未被篡改').waitFor();
     await page.getByText(/已确认收到前 \d+ 条记录/).waitFor();
     await page.getByText(`sealift verify --bundle bundle --key '${vkey}'`).waitFor();
@@ -396,6 +402,28 @@ describe('after the gateway’s history is rewritten', () => {
       await page.getByRole('button', { name: '导出证据包 (.tar)' }).waitFor();
       await snap(tp, `hub-site-tampered-${vp}`);
     });
+  });
+
+  it('an operator lifts the quarantine: the alarm says who and why, the site says it was released', { timeout: 60_000 }, async () => {
+    // the gateway is examined (stopped), then released from the command line next to the hub
+    await stopGateway();
+    stopGateway = async () => undefined;
+    const r = sealift(['hub', 'gateway', 'release', GW, '--reason', '县纪委现场检查完毕', '--data', dirname(hub.dir)]);
+    expect(r.code, r.stderr).toBe(0);
+    const tp = await open('desktop');
+    const { page } = tp;
+    await enter(page);
+    await page.getByRole('article', { name: GW }).getByText('完整，未被篡改').waitFor();
+    await mainNav(page).getByRole('link', { name: '告警' }).click();
+    await heading(page, '告警').waitFor();
+    await page.getByRole('button', { name: /已解除隔离/ }).waitFor();
+    const row = page.getByRole('table', { name: '告警', exact: true }).locator('tbody tr', { hasText: '已解除隔离' });
+    await row.getByText(/解除了隔离，原因：县纪委现场检查完毕/).waitFor();
+    await row.getByRole('link', { name: `东风村村委会 · ${GW}` }).click();
+    await heading(page, `东风村村委会 · ${GW}`).waitFor();
+    await page.getByText(/由 \S+ 解除隔离，原因：县纪委现场检查完毕/).waitFor();
+    expect(await page.getByText(/请保存本页截图/).count()).toBe(0);
+    await snap(tp, 'hub-site-released-desktop');
   });
 });
 

@@ -10,18 +10,27 @@ import { navigate, useLocation } from '../router.js';
 import { Badge, Button, Card, DataTable, Loaded, Page, Time, useApi, usePolling, type Column } from '../ui/index.js';
 import { PageLink } from '../pages/seal-common.js';
 import { Glossary, KindCounts } from '../pages/search.js';
-import { alarmFact, alarmHelp, alarmLabel } from './common.js';
+import { alarmFact, alarmHelp, alarmLabel, useSiteLabels } from './common.js';
 import type { AlarmSummary, HubAlarm } from './model.js';
 
 /** Every kind of hub alarm, worst first. */
-export const ALARM_KINDS = ['tamper', 'unknown_key', 'bad_signature', 'unknown_gateway', 'gap', 'invalid'] as const;
+export const ALARM_KINDS = ['tamper', 'unknown_key', 'bad_signature', 'unknown_gateway', 'gap', 'invalid', 'released'] as const;
 
 function SeverityBadge({ severity }: { severity: string }) {
   return severity === 'critical' ? <Badge tone="critical">{t('hubAlarms.critical')}</Badge> : <Badge tone="warn">{t('hubAlarms.warning')}</Badge>;
 }
 
 /** Alarms, newest first: what in words, where, when (first and last time), how often. */
-export function AlarmTable({ alarms, site = true, empty }: { alarms: HubAlarm[]; site?: boolean; empty: { title: string; hint?: ComponentChildren } }) {
+export function AlarmTable({
+  alarms,
+  site,
+  empty,
+}: {
+  alarms: HubAlarm[];
+  /** How to name a site, for a column of sites; none on a single site's page. */
+  site?: (gw: string) => string;
+  empty: { title: string; hint?: ComponentChildren };
+}) {
   const columns: Column<HubAlarm>[] = [
     {
       key: 'kind',
@@ -41,7 +50,7 @@ export function AlarmTable({ alarms, site = true, empty }: { alarms: HubAlarm[];
             label: t('hubAlarms.col.site'),
             render: (a: HubAlarm) => (
               <span class="nowrap">
-                <PageLink path={`/hub/sites/${encodeURIComponent(a.gw)}`}>{a.gw}</PageLink>
+                <PageLink path={`/hub/sites/${encodeURIComponent(a.gw)}`}>{site(a.gw)}</PageLink>
               </span>
             ),
           },
@@ -83,6 +92,7 @@ export function HubAlarmsPage() {
   if (gw) q.set('gw', gw);
   if (kind) q.set('kind', kind);
   const list = useApi<{ alarms: HubAlarm[]; summary: AlarmSummary[] }>(`/api/hub/alarms?${q.toString()}`);
+  const siteName = useSiteLabels();
   usePolling(list.reload, 15_000);
   const go = (f: { gw: string; kind: string }) => {
     const p = new URLSearchParams();
@@ -93,7 +103,7 @@ export function HubAlarmsPage() {
   };
 
   const siteColumns: Column<SiteRow>[] = [
-    { key: 'gw', label: t('hubAlarms.col.site'), primary: true, render: (r) => <strong>{r.gw}</strong> },
+    { key: 'gw', label: t('hubAlarms.col.site'), primary: true, render: (r) => <strong>{siteName(r.gw)}</strong> },
     {
       key: 'kinds',
       label: t('hubAlarms.col.kinds'),
@@ -166,7 +176,7 @@ export function HubAlarmsPage() {
                     {[gw && t('hubAlarms.onlySite', { gw }), kind && t('hubAlarms.onlyKind', { kind: alarmLabel(kind) })].filter(Boolean).join(' · ')}
                   </p>
                 )}
-                <AlarmTable alarms={alarms} empty={{ title: gw || kind ? t('hubAlarms.emptyFiltered') : t('hubAlarms.empty'), hint: t('hubAlarms.emptyHint') }} />
+                <AlarmTable alarms={alarms} site={siteName} empty={{ title: gw || kind ? t('hubAlarms.emptyFiltered') : t('hubAlarms.empty'), hint: t('hubAlarms.emptyHint') }} />
               </Card>
             </>
           );

@@ -21,6 +21,18 @@ export function siteState(g: Pick<HubGateway, 'status' | 'held' | 'verified'>): 
   return g.verified < g.held ? 'pending' : 'ok';
 }
 
+/** How a site is named to a person: "东湖村 · village-07", or the gateway id until its name is known. */
+export function siteLabel(g: { gw: string; name?: string | null }): string {
+  return g.name ? `${g.name} · ${g.gw}` : g.gw;
+}
+
+/** Site labels for pages that only hold gateway ids (alarms, records): one look at the site list. */
+export function useSiteLabels(): (gw: string) => string {
+  const sites = useApi<{ gateways: HubGateway[] }>('/api/hub/gateways');
+  const names = new Map((sites.data?.gateways ?? []).map((g) => [g.gw, g.name]));
+  return (gw) => siteLabel({ gw, name: names.get(gw) ?? null });
+}
+
 export const SITE_TONE = { ok: 'ok', pending: 'warn', tampered: 'critical', empty: 'offline' } as const;
 
 /** The verdict on a site's records: "完整，未被篡改" in green, or what is wrong. */
@@ -68,6 +80,7 @@ export function alarmFact(a: { kind: string; detail: Record<string, unknown> }):
   if (a.kind === 'tamper' && typeof d.seq === 'number') return t('hubAlarmFact.tamperRecord', { seq: d.seq });
   if (a.kind === 'tamper' && typeof d.size === 'number') return t('hubAlarmFact.tamperCheckpoint', { size: d.size });
   if (a.kind === 'gap' && typeof d.held === 'number' && typeof d.from === 'number') return t('hubAlarmFact.gap', { held: d.held, from: d.from });
+  if (a.kind === 'released' && typeof d.by === 'string' && typeof d.reason === 'string') return t('hubAlarmFact.released', { by: d.by, reason: d.reason });
   return alarmHelp(a.kind);
 }
 

@@ -47,7 +47,7 @@ import {
   type Stamp,
 } from '../pages/seal-common.js';
 import { dateRangeErrors, filtersPath, SearchCard, setDateRange, useDraft } from '../pages/search.js';
-import { HubStampPhoto, kindLabel, logsPath, recordWhat, rememberLogs, useHubNames, usePhotoUrls } from './common.js';
+import { HubStampPhoto, kindLabel, logsPath, recordWhat, rememberLogs, siteLabel, useHubNames, usePhotoUrls, useSiteLabels } from './common.js';
 import { drillDown, photoOf, requestFrom, requestIdOf, sealOf, stampFrom, type HubGateway, type RecordDetail, type RecordRow, type RecordsPage } from './model.js';
 
 const PAGE_SIZE = 20;
@@ -133,6 +133,7 @@ export function HubLogsPage() {
   const cursors = pages.key === key ? pages.cursors : [];
   const names = useHubNames();
   const sites = useApi<{ gateways: HubGateway[] }>('/api/hub/gateways');
+  const siteNames = new Map((sites.data?.gateways ?? []).map((g) => [g.gw, g.name]));
   const list = useApi<RecordsPage>(`/api/hub/records?${recordsQuery(applied, cursors[cursors.length - 1])}`);
   const [fields, setFields] = useState<Record<string, string>>({});
   const active = FILTERS.filter((k) => applied[k] && !(k === 'kind' && applied.kind === 'stamp')).length;
@@ -166,7 +167,7 @@ export function HubLogsPage() {
       ),
     },
     { key: 'ts', label: t('hubLogs.col.time'), render: ({ row }) => <span class="nowrap"><Time ms={row.record.ts} /></span> },
-    { key: 'gw', label: t('hubLogs.col.site'), render: ({ row }) => <span class="nowrap">{row.gw}</span> },
+    { key: 'gw', label: t('hubLogs.col.site'), render: ({ row }) => <span class="nowrap">{siteLabel({ gw: row.gw, name: siteNames.get(row.gw) })}</span> },
     {
       key: 'people',
       label: t('hubLogs.col.people'),
@@ -222,7 +223,7 @@ export function HubLogsPage() {
             id="h-gw"
             value={draft.gw}
             onValue={(v) => setDraft({ ...draft, gw: v, seal: v && v !== draft.gw ? '' : draft.seal })}
-            options={[{ value: '', label: t('hubLogs.allSites') }, ...(sites.data?.gateways ?? []).map((g) => ({ value: g.gw, label: g.gw }))]}
+            options={[{ value: '', label: t('hubLogs.allSites') }, ...(sites.data?.gateways ?? []).map((g) => ({ value: g.gw, label: siteLabel(g) }))]}
           />
         </Field>
         <Field id="h-seal" label={t('seal.field.seal')}>
@@ -334,6 +335,7 @@ function RequestCard({ req, names, timeline }: { req: SealRequest; names: Names;
 }
 
 function RecordBody({ x, names, urls }: { x: RecordDetail; names: Names; urls: Record<string, string | null> }) {
+  const site = useSiteLabels();
   const r = x.record;
   const id = requestIdOf(r);
   const req = id ? requestFrom(id, x.story, x.stamps, x.anomalies) : undefined;
@@ -387,7 +389,7 @@ function RecordBody({ x, names, urls }: { x: RecordDetail; names: Names; urls: R
       <Card title={t('hubRecord.where')} icon="shield">
         <KeyValues
           items={[
-            { label: t('hubLogs.col.site'), value: <PageLink path={`/hub/sites/${encodeURIComponent(x.gw)}`}>{x.gw}</PageLink> },
+            { label: t('hubLogs.col.site'), value: <PageLink path={`/hub/sites/${encodeURIComponent(x.gw)}`}>{site(x.gw)}</PageLink> },
             { label: t('stamp.seq'), value: `#${x.seq}`, mono: true },
             { label: t('hubRecord.kind'), value: r.kind, mono: true },
           ]}

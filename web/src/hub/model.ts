@@ -22,6 +22,8 @@ export interface JournalRecord {
 /** GET /api/hub/gateways: one site. */
 export interface HubGateway {
   gw: string;
+  /** The site's name (from its newest gateway.start record); null before one arrived. */
+  name: string | null;
   vkey: string;
   /** `tampered`: a rewritten history was found; the site is quarantined. */
   status: 'ok' | 'tampered';

@@ -8,7 +8,7 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { ApiError, getBlob } from '../api.js';
-import { formatRelative, fromZonedInput } from '../format.js';
+import { formatDateTime, formatRelative, fromZonedInput } from '../format.js';
 import { href } from '../router.js';
 import {
   Ago,
@@ -31,9 +31,9 @@ import {
 import { Tile } from '../pages/approver-seals.js';
 import { ExportRangeFields } from '../pages/inspector-verify.js';
 import { dateRangeErrors } from '../pages/search.js';
-import { OnlineBadge, SITE_TONE, siteState, SiteVerdict, type SiteState } from './common.js';
+import { OnlineBadge, SITE_TONE, siteLabel, siteState, SiteVerdict, type SiteState } from './common.js';
 import { AlarmTable } from './alarms.js';
-import type { HubGateway, HubGatewayDetail } from './model.js';
+import type { HubAlarm, HubGateway, HubGatewayDetail } from './model.js';
 
 const ORDER: Record<SiteState, number> = { tampered: 0, pending: 1, ok: 2, empty: 3 };
 const DAY = 86_400_000;
@@ -51,10 +51,16 @@ function SiteCard({ g }: { g: HubGateway }) {
         <span class="seal-card-titles">
           <h2 class="seal-card-title">
             <a class="hub-site-link" href={href(sitePath(g.gw))}>
-              {g.gw}
+              {g.name ?? g.gw}
             </a>
           </h2>
           <span class="muted seal-card-id">
+            {g.name && (
+              <>
+                <span class="mono">{g.gw}</span>
+                {' · '}
+              </>
+            )}
             {g.lastSeen ? (
               <>
                 {t('hubSites.lastSeen')}
@@ -201,12 +207,20 @@ function ExportCard({ g }: { g: HubGatewayDetail }) {
   );
 }
 
+/** A site let out of quarantine says so, with who, when and why (its newest alarm about it). */
+function ReleasedNotice({ alarms }: { alarms: HubAlarm[] }) {
+  const last = alarms.find((a) => a.kind === 'released' || a.kind === 'tamper');
+  if (last?.kind !== 'released') return null;
+  const d = last.detail as { by?: string; reason?: string };
+  return <Notice tone="warn">{t('hubSite.released', { by: d.by ?? '?', reason: d.reason ?? '', time: formatDateTime(last.ts) })}</Notice>;
+}
+
 export function SitePage({ gw }: { gw: string }) {
   const g = useApi<HubGatewayDetail>(`/api/hub/gateways/${encodeURIComponent(gw)}`);
   usePolling(g.reload, 10_000);
   return (
     <Page
-      title={gw}
+      title={g.data ? siteLabel(g.data) : gw}
       subtitle={t('hubSite.subtitle')}
       actions={
         <>
@@ -248,11 +262,12 @@ export function SitePage({ gw }: { gw: string }) {
                   ]}
                 />
                 {d.status === 'tampered' && <Notice tone="critical">{t('hubSite.tamperedAdvice')}</Notice>}
+                {d.status === 'ok' && <ReleasedNotice alarms={d.alarms} />}
               </Card>
               <ExportCard g={d} />
             </div>
             <Card flush title={t('hubSite.alarms', { n: d.alarms.length })} icon="alert" tone={d.alarms.some((a) => a.severity === 'critical') ? 'critical' : 'default'}>
-              <AlarmTable alarms={d.alarms} site={false} empty={{ title: t('hubSite.noAlarms'), hint: t('hubSite.noAlarmsHint') }} />
+              <AlarmTable alarms={d.alarms} empty={{ title: t('hubSite.noAlarms'), hint: t('hubSite.noAlarmsHint') }} />
             </Card>
           </>
         )}
