@@ -19,6 +19,7 @@ import { sealProjection } from '../src/seal/projection.js';
 import { MATTER_TYPES, ANOMALY_CODES } from '../src/seal/model.js';
 import type { AppendInput } from '../src/store/types.js';
 import { now, tmp } from './lib.js';
+import { seededRandom } from '../sim/random.js';
 
 export interface Fixture {
   dir: string;
@@ -53,17 +54,6 @@ export function fixture(n: number): Promise<Fixture> {
   return f;
 }
 
-/** mulberry32 */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function build(n: number): Promise<Fixture> {
   const t0 = now();
@@ -74,7 +64,7 @@ async function build(n: number): Promise<Fixture> {
   const dbPath = join(t.dir, 'sealift.db');
   const journal = Journal.open({ path: dbPath, gw, key, groupCommitMs: 0, maxBatch: 5000, maxPending: 1e7 });
   journal.registerProjection(sealProjection);
-  const rand = seeded(20240101);
+  const rand = seededRandom(20240101);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const step = SPAN / n;
   let ts = START;

@@ -10,18 +10,8 @@ import { searchStamps, type StampFilter } from '../src/seal/queries.js';
 import { ANOMALY_CODES, MATTER_TYPES } from '../src/seal/model.js';
 import { fixture, type Fixture } from './fixture.js';
 import { now, percentile, type Result } from './lib.js';
+import { seededRandom } from '../sim/random.js';
 
-/** mulberry32 */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function benchQuery(quick: boolean): Promise<Result> {
   return queryBench(await fixture(quick ? 100_000 : 1_000_000), quick);
@@ -29,7 +19,7 @@ export async function benchQuery(quick: boolean): Promise<Result> {
 
 export function queryBench(fx: Pick<Fixture, 'dbPath' | 'from' | 'to' | 'seals' | 'keepers' | 'approvers' | 'size'>, quick: boolean): Result {
   const db = openDb(fx.dbPath, { readonly: true });
-  const rand = seeded(7);
+  const rand = seededRandom(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const DAY = 86_400_000;
   const span = fx.to - fx.from;

@@ -10,7 +10,8 @@ import {
   rtuReadTime,
   type ResponseResult,
 } from '../../devices/codec/modbus-rtu.js';
-import { prng, randInt } from './samples.js';
+import { seededRandom } from '../../sim/random.js';
+import { randInt } from './samples.js';
 
 const regs = Array.from({ length: 20 }, (_, i) => (i * 0x1111 + 7) & 0xffff);
 
@@ -113,7 +114,7 @@ describe('Modbus RTU', () => {
       Buffer.from([0x02, 0x03, 0x00]),
       encodeReadRequest(247, 0x10, 4),
     ]);
-    const rnd = prng(3);
+    const rnd = seededRandom(3);
     for (let iter = 0; iter < 20; iter++) {
       const d = new RequestDecoder();
       const got: number[] = [];

@@ -1,4 +1,4 @@
-/** Sample messages and a seeded PRNG shared by the device tests. */
+/** Sample messages shared by the device tests (their seeded PRNG is sim/random.ts). */
 import type { SealCommand, SealSerialEvent } from '../../devices/seal-ssp1-serial.js';
 import type { LiftReading } from '../../devices/types.js';
 
@@ -59,15 +59,4 @@ export const modbusReading: LiftReading = {
   alive: 65535,
 };
 
-/** mulberry32: small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 export const randInt = (rnd: () => number, lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));

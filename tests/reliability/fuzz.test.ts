@@ -27,7 +27,8 @@ import { cableAt } from '../../sim/seal/devices.js';
 import { tmp } from '../helpers/cli.js';
 import { startInproc } from '../helpers/inproc.js';
 import { kitInput, modbusInput, sealMqttInput, ssp1Input } from './fuzz.js';
-import { budget, count, report, SEED, seeded, sleep } from './soak.js';
+import { seededRandom } from '../../sim/random.js';
+import { budget, count, report, SEED, sleep } from './soak.js';
 
 const FUZZ = count('FUZZ', 100_000, 1_000_000);
 const LIVE = count('FUZZ_LIVE', 400, 20_000);
@@ -36,7 +37,7 @@ describe('fuzzed frames and payloads', () => {
   it(
     `the codecs refuse what is wrong, without crashing or hanging (${FUZZ.toLocaleString('en')} inputs)`,
     () => {
-      const rand = seeded(SEED);
+      const rand = seededRandom(SEED);
       const tally = { ssp1: { n: 0, rejected: 0, accepted: 0 }, sealMqtt: { n: 0, rejected: 0, accepted: 0 }, kit: { n: 0, rejected: 0, accepted: 0 }, modbus: { n: 0, rejected: 0, accepted: 0 } };
       const crashes: string[] = [];
       let slowest = 0;
@@ -96,7 +97,7 @@ describe('fuzzed frames and payloads', () => {
   it(
     `a running gateway counts every refusal and keeps serving (${LIVE.toLocaleString('en')} inputs)`,
     async () => {
-      const rand = seeded(SEED + 1);
+      const rand = seededRandom(SEED + 1);
       const dir = tmp('sealift-soak-fuzz-');
       const data = join(dir, 'data');
       const port = join(dir, 'fz-s.tty');

@@ -22,7 +22,8 @@ import { cableAt } from '../../sim/seal/devices.js';
 import { SimSleeve } from '../../sim/seal/sleeve.js';
 import { sealift, tmp } from '../helpers/cli.js';
 import { journalRows, kill, startGatewayProc } from '../helpers/gateway.js';
-import { budget, count, report, SEED, seeded, sleep } from './soak.js';
+import { seededRandom } from '../../sim/random.js';
+import { budget, count, report, SEED, sleep } from './soak.js';
 
 const KILLS = count('KILLS', 3, 200);
 const IN_FLIGHT = 6;
@@ -62,7 +63,7 @@ describe('kill -9 at random points of mixed seal + lift ingest', () => {
   it(
     `loses no acknowledged event, stores none twice, and the journal verifies (${KILLS} kills)`,
     async () => {
-      const rand = seeded(SEED);
+      const rand = seededRandom(SEED);
       const dir = tmp('sealift-soak-kill-');
       const data = join(dir, 'data');
       const port = join(dir, 'seal-s1.tty');

@@ -15,7 +15,8 @@ import { Mosquitto } from '../helpers/mosquitto.js';
 import { kill, provisioned, startGatewayProc, type RunningGateway } from '../helpers/gateway.js';
 import { startTestHub } from '../hub/helpers.js';
 import { Devices, GW, converged, gatewayDb, sameLog, upstreamEnv } from '../sync/helpers.js';
-import { budget, count, report, SEED, seeded, sleep } from './soak.js';
+import { seededRandom } from '../../sim/random.js';
+import { budget, count, report, SEED, sleep } from './soak.js';
 
 const OUTAGES = count('OUTAGES', 2, 20);
 
@@ -23,7 +24,7 @@ describe('upstream broker outages under load', () => {
   it(
     `lose nothing and duplicate nothing at the hub (${OUTAGES} outages)`,
     async () => {
-      const rand = seeded(SEED);
+      const rand = seededRandom(SEED);
       const devs = [
         { id: 'seal-u1', secret: 'soak-outage-secret-01' },
         { id: 'seal-u2', secret: 'soak-outage-secret-02' },

@@ -46,17 +46,6 @@ export async function rssMb(pid: number): Promise<number> {
   return Number(m[1]) / 1024;
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1), so a failing run can be replayed with its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The seed of this run: SEALIFT_SOAK_SEED or a fresh one (printed by the items). */
 export const SEED = Number(process.env.SEALIFT_SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
