@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type Config } from '../core/config.js';
 import { child, createLogger } from '../core/logger.js';
 import { userInfo } from 'node:os';
 import { Rejection } from '../core/errors.js';
-import { checkGatewayKey, hubDir, releaseGateway, startHub } from '../hub/hub.js';
+import { checkGatewayKey, hubDir, releaseGateway, siteNameOf, startHub } from '../hub/hub.js';
 import { buildHubHttp } from '../hub/http.js';
 import { SqliteHubStore } from '../hub/sqlite-store.js';
 import { loadOrCreateHubKey } from '../hub/keys.js';
@@ -87,7 +87,9 @@ export async function hubGatewayList(opts: HubOpts & { json?: boolean }): Promis
   const cfg = hubConfig(opts);
   return withHubStore(cfg, async (store) => {
     const counts = await store.alarmCounts();
-    const list = (await store.listGateways()).map((g) => ({ ...g, frontier: undefined, alarms: counts.get(g.gw) ?? 0 }));
+    const list = await Promise.all(
+      (await store.listGateways()).map(async (g) => ({ ...g, frontier: undefined, name: await siteNameOf(store, g.gw), alarms: counts.get(g.gw) ?? 0 })),
+    );
     if (opts.json) {
       process.stdout.write(JSON.stringify(list, null, 2) + '\n');
       return 0;
@@ -95,7 +97,7 @@ export async function hubGatewayList(opts: HubOpts & { json?: boolean }): Promis
     if (list.length === 0) process.stdout.write('no gateways registered (sealift hub gateway add GW --key VKEY)\n');
     for (const g of list) {
       process.stdout.write(
-        `${g.gw}\t${g.status === 'tampered' ? 'TAMPERED' : 'ok'}\tverified ${g.verified}/${g.held} records\t${g.online === null ? '' : g.online ? 'online' : 'offline'}\t${g.alarms} alarms\n`,
+        `${g.gw}\t${g.status === 'tampered' ? 'TAMPERED' : 'ok'}\tverified ${g.verified}/${g.held} records\t${g.online === null ? '' : g.online ? 'online' : 'offline'}\t${g.alarms} alarms\t${g.name ?? ''}\n`,
       );
     }
     return 0;

@@ -32,7 +32,7 @@ import { registerWebPages } from '../api/web.js';
 import type { JournalRecord } from '../store/types.js';
 import { COMMAND_NAME, GW_ID, SHA256_HEX } from '../sync/protocol.js';
 import { exportGateway } from './export.js';
-import type { Hub } from './hub.js';
+import { siteNameOf, type Hub } from './hub.js';
 import { tarStream } from '../store/tar.js';
 import type { HubRecord, HubStore } from './store.js';
 
@@ -140,13 +140,7 @@ export function buildHubHttp(hub: Hub, log: Logger, token: string | null, opts: 
 
   const store = hub.store;
 
-  /** The site's name, from the newest `gateway.start` record the hub holds (null before one arrives). */
-  const siteName = async (gw: string): Promise<string | null> => {
-    const [start] = await store.search({ gw, kind: 'gateway.start', limit: 1 });
-    if (!start) return null;
-    const name = (JSON.parse(start.bytes.toString('utf8')) as { data?: { name?: unknown } }).data?.name;
-    return typeof name === 'string' && name.trim() !== '' ? name : null;
-  };
+  const siteName = (gw: string) => siteNameOf(store, gw);
 
   app.get('/api/hub/gateways', async () => {
     const counts = await store.alarmCounts();

@@ -87,6 +87,14 @@ export interface HubOptions {
   metrics?: Metrics | undefined;
 }
 
+/** A site's name, from the newest `gateway.start` record the hub holds (null before one arrived). */
+export async function siteNameOf(store: HubStore, gw: string): Promise<string | null> {
+  const [start] = await store.search({ gw, kind: 'gateway.start', limit: 1 });
+  if (!start) return null;
+  const name = (JSON.parse(start.bytes.toString('utf8')) as { data?: { name?: unknown } }).data?.name;
+  return typeof name === 'string' && name.trim() !== '' ? name : null;
+}
+
 /**
  * Lift a tamper quarantine: what the gateway sent beyond its last verified checkpoint is set aside
  * (no signed checkpoint ever vouched for it, and it may be the forger's), the status goes back to

@@ -69,7 +69,7 @@ describe('sealift hub (CLI)', () => {
     );
     expect(listed).toMatchObject({ status: 'ok', online: true, name: '东湖村' }); // the site's name, from its gateway.start record
     const human = sealift(['hub', 'gateway', 'list'], { env });
-    expect(human.stdout).toMatch(/testgw\tok\tverified \d+\/\d+ records\tonline/);
+    expect(human.stdout).toMatch(/testgw\tok\tverified \d+\/\d+ records\tonline\t\d+ alarms\t东湖村\n/);
 
     const out = join(tmp(), 'hub-bundle');
     const ex = sealift(['hub', 'export', 'testgw', '--out', out], { env });
