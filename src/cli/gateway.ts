@@ -2,6 +2,7 @@ import { createLogger } from '../core/logger.js';
 import { Gateway } from '../gateway/app.js';
 import { configFrom, type CommonOpts } from './main.js';
 import { loadConfig, type Config } from '../core/config.js';
+import { adoptTimeZone } from '../core/time.js';
 
 /** Resolves after SIGTERM/SIGINT once the gateway has drained and signed its final checkpoint. */
 export function untilSignal(stop: () => Promise<void>): Promise<number> {
@@ -26,6 +27,7 @@ export function untilSignal(stop: () => Promise<void>): Promise<number> {
 
 export async function startGateway(cfg: Config): Promise<Gateway> {
   const log = createLogger(cfg.log.level);
+  adoptTimeZone(cfg.gateway.timezone);
   return new Gateway(cfg, log).start();
 }
 

@@ -2,6 +2,8 @@
  * The `sealift` command line (DESIGN §5.8). Exit codes: 0 success, 1 failure (verify: tampering
  * found), 2 usage error or invalid configuration (every error listed).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../core/errors.js';
 import { ConfigError, loadConfig, type Config } from '../core/config.js';
@@ -28,6 +30,18 @@ export function configFrom(opts: CommonOpts): Config {
   });
 }
 
+/** This package's version (package.json sits above both src/cli and dist/src/cli). */
+export function packageVersion(): string {
+  for (let dir = import.meta.dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'sealift' && pkg.version) return pkg.version;
+    }
+  }
+  return 'unknown';
+}
+
 const common = (cmd: Command): Command =>
   cmd
     .addOption(new Option('--config <file>', 'configuration file (YAML or JSON)').env('SEALIFT_CONFIG'))
@@ -46,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command('sealift')
     .description('Edge gateway for smart seals and elevators, with a verifiable journal')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError();

@@ -25,7 +25,7 @@ export const ConfigSchema = Type.Object(
           description: 'Gateway id, used in topics (sealift/{gw}/...) and in every journal record.',
         }),
         name: Type.String({ default: '示范站点', description: 'Human name of the site, shown in the pages.' }),
-        timezone: Type.String({ default: 'Asia/Shanghai', description: 'Zone used to display times.' }),
+        timezone: Type.String({ default: 'Asia/Shanghai', format: 'time-zone', description: 'Zone used to display times (IANA name); the gateway process runs in it unless TZ is set.' }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -219,12 +219,17 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 
 export { formatErrors };
 
+const FORMAT_NAMES: Record<string, string> = { 'time-zone': 'IANA time zone, e.g. Asia/Shanghai', cron: 'cron expression: minute hour day month weekday', 'date-time': 'ISO 8601 date and time' };
+
 /** Rows for docs/configuration.md: every setting, its env name, default and meaning. */
 export function describeConfig(): { path: string; env: string; type: string; default: unknown; description: string }[] {
   return envOverrides().map(({ path, env, schema }) => ({
     path: path.join('.'),
     env,
-    type: String(schema.type ?? schema[Kind]).toLowerCase() + (schema.enum ? ` (${(schema.enum as string[]).join(', ')})` : ''),
+    type:
+      String(schema.type ?? schema[Kind]).toLowerCase() +
+      (schema.enum ? ` (${(schema.enum as string[]).join(', ')})` : '') +
+      (typeof schema.format === 'string' ? ` (${FORMAT_NAMES[schema.format] ?? schema.format})` : ''),
     default: schema.default,
     description: String(schema.description ?? ''),
   }));

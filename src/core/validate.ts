@@ -2,12 +2,29 @@
 import { Type, type TSchema, type Static, type SchemaOptions } from '@sinclair/typebox';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { Cron } from 'croner';
+import { isTimeZone } from './time.js';
 
 // ajv-formats is CommonJS with a default export
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const ajvStrict = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false }));
-const ajvCoerce = addFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }));
+/** Whether `s` is a cron expression (5 fields, or 6 with seconds first) the scheduler accepts. */
+export function isCron(s: string): boolean {
+  try {
+    new Cron(s, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** ajv-formats' formats, `time-zone` (an IANA zone name the platform knows) and `cron`. */
+function withFormats(ajv: Ajv): Ajv {
+  return addFormats(ajv).addFormat('time-zone', { type: 'string', validate: isTimeZone }).addFormat('cron', { type: 'string', validate: isCron });
+}
+
+const ajvStrict = withFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false }));
+const ajvCoerce = withFormats(new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }));
 
 export function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => {

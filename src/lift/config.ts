@@ -164,6 +164,7 @@ export const LiftConfigSchema = Type.Object(
         enabled: Type.Boolean({ default: true }),
         checkCron: Type.String({
           default: '0 8 * * *',
+          format: 'cron',
           description: 'When the maintenance schedule is checked for due and overdue visits (cron, gateway time zone).',
         }),
         dueSoonDays: Type.Number({ minimum: 0, default: 3, description: 'A visit is "due" this many days before its date; "overdue" after it.' }),

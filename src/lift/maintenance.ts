@@ -3,7 +3,7 @@
  * visits per lift. A visit of a longer type covers the shorter ones (a yearly visit includes the
  * quarterly, half-yearly and half-monthly items), so the next due date of a type counts from the last
  * closed visit of that type or longer; a lift never visited counts from its provisioning.
- * Pure functions: the feature runs them from node-cron and journals due/overdue alerts once each.
+ * Pure functions: the feature runs them on a cron schedule (croner) and journals due/overdue alerts once each.
  */
 import { VISIT_TYPES, type LiftConfig, type VisitType } from './config.js';
 

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { Statement } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import cron, { type ScheduledTask } from 'node-cron';
+import { Cron } from 'croner';
 import { liftKitMqtt } from '../../devices/lift-kit-mqtt.js';
 import { faultInfo as controllerFaultInfo, liftModbus } from '../../devices/lift-modbus.js';
 import type { LiftReading } from '../../devices/types.js';
@@ -27,7 +27,7 @@ import { DEFAULT_TIMERS, type AlertEvent, type LiftConfig, type RuleTimers, type
 import { scheduleFor, type ScheduleEntry } from './maintenance.js';
 import { LIFECYCLE, LIFT_PROFILES, type FaultRow, type Step, type StepRow, type VisitRow } from './projection.js';
 import { isFresh, newMemory, ruleConfig, step, type FaultEvent, type LiftMemory, type LiftSource, type Observation, type OpenFault, type RuleConfig } from './rules.js';
-import { faultTimes, type FaultTimes, type LiftRef } from './stats.js';
+import { byId, faultTimes, type FaultTimes, type LiftRef } from './stats.js';
 import { WebhookOutbox, type WebhookAlert } from './webhooks.js';
 
 /** An HTTP-facing refusal: status code, stable code, human reason. */
@@ -163,7 +163,7 @@ export class LiftService {
   private readonly warn;
   private readonly outbox: WebhookOutbox;
   private unsubscribe: (() => void) | null = null;
-  private cronTask: ScheduledTask | null = null;
+  private cronTask: Cron | null = null;
   private started = false;
   private stopped = false;
 
@@ -185,9 +185,6 @@ export class LiftService {
       alertOf: (rec) => this.alertOf(rec),
       now: this.now,
     });
-    if (this.cfg.maintenance.enabled && !cron.validate(this.cfg.maintenance.checkCron)) {
-      throw new Error(`lift.maintenance.checkCron: ${JSON.stringify(this.cfg.maintenance.checkCron)} is not a valid cron expression`);
-    }
   }
 
   get db() {
@@ -227,11 +224,16 @@ export class LiftService {
       .all();
     for (const f of due) this.scheduleEscalation(f.fault_id, f.raised_at);
     if (this.cfg.maintenance.enabled) {
-      this.cronTask = cron.schedule(this.cfg.maintenance.checkCron, () => this.maintenanceCheck().then(() => undefined), {
-        timezone: this.ctx.cfg.gateway.timezone,
-        name: `lift-maintenance-${this.ctx.cfg.gateway.id}`,
-        noOverlap: true,
-      });
+      // in the gateway's zone: read off Date's local fields when that is the process's zone (the
+      // daemon adopts it; no Intl locale data loaded), through Intl otherwise
+      const tz = this.ctx.cfg.gateway.timezone;
+      this.cronTask = new Cron(
+        this.cfg.maintenance.checkCron,
+        { ...(process.env.TZ === tz ? {} : { timezone: tz }), protect: true, catch: (err) => this.log.error({ err }, 'maintenance check failed') },
+        async () => {
+          await this.maintenanceCheck();
+        },
+      );
       void this.maintenanceCheck().catch((err: unknown) => this.log.error({ err }, 'maintenance check failed'));
     }
     this.log.info(
@@ -244,7 +246,7 @@ export class LiftService {
     if (this.stopped) return;
     this.stopped = true;
     this.offAdded?.();
-    await this.cronTask?.destroy();
+    this.cronTask?.stop();
     this.cronTask = null;
     await Promise.all(this.buses.map((b) => b.stop()));
     for (const l of this.lifts.values()) if (l.timer) clearTimeout(l.timer);
@@ -577,7 +579,7 @@ export class LiftService {
   /** Every lift provisioned (kits and controllers added after start included). */
   states(): LiftState[] {
     for (const d of this.ctx.registry.devices()) if (this.isLift(d) && !this.lifts.has(d.id)) this.runtime(d);
-    return [...this.lifts.values()].map((l) => this.stateOf(l)).sort((a, b) => a.lift.localeCompare(b.lift));
+    return [...this.lifts.values()].map((l) => this.stateOf(l)).sort((a, b) => byId(a.lift, b.lift));
   }
 
   state(id: string): LiftState | undefined {

@@ -16,6 +16,9 @@ import { FAULTS, isFaultCode } from './catalog.js';
 import type { LiftConfig } from './config.js';
 import type { FaultRow } from './projection.js';
 
+/** Device ids in code-point order (ids are ASCII; no locale collation data loaded for them). */
+export const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
@@ -195,5 +198,5 @@ export function worstLifts(db: Db, lifts: readonly LiftRef[], from: number, to: 
     if (r.code === 'LIFT_TRAPPED') w.entrapments++;
     w.byCode[r.code] = (w.byCode[r.code] ?? 0) + 1;
   }
-  return [...by.values()].sort((a, b) => b.faults - a.faults || b.entrapments - a.entrapments || a.lift.localeCompare(b.lift)).slice(0, n);
+  return [...by.values()].sort((a, b) => b.faults - a.faults || b.entrapments - a.entrapments || byId(a.lift, b.lift)).slice(0, n);
 }

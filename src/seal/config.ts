@@ -8,8 +8,8 @@ export const WorkingHoursSchema = Type.Object(
   {
     timezone: Type.String({
       default: 'Asia/Shanghai',
-      minLength: 1,
-      description: 'Time zone in which working hours are judged.',
+      format: 'time-zone',
+      description: 'Time zone in which working hours are judged (IANA name).',
     }),
     days: Type.String({
       default: '1-5',

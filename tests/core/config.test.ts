@@ -31,7 +31,7 @@ describe('config', () => {
   it('lists every error with its path', () => {
     const dir = tmp();
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'brokr: {}\nbroker:\n  port: 70000\nlog:\n  level: loud\n');
+    writeFileSync(file, 'brokr: {}\nbroker:\n  port: 70000\nlog:\n  level: loud\ngateway:\n  timezone: Asia/Shanghia\nseal:\n  workingHours:\n    timezone: Beijing\n');
     let err: unknown;
     try {
       loadConfig({ file, env: { SEALIFT_HTTP_PORT: 'eighty' } });
@@ -44,6 +44,8 @@ describe('config', () => {
     expect(errors).toMatch(/\/broker\/port/);
     expect(errors).toMatch(/\/log\/level/);
     expect(errors).toMatch(/\/http\/port/);
+    expect(errors).toMatch(/\/gateway\/timezone: must match format "time-zone"/);
+    expect(errors).toMatch(/\/seal\/workingHours\/timezone: must match format "time-zone"/);
   });
 
   it('an invalid config refuses to start: exit 2, every error listed, nothing written', () => {

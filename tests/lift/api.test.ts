@@ -276,7 +276,7 @@ describe('maintenance', () => {
     expect(visits.body.visits[0]).toMatchObject({ visitId, items: ['轿厢照明', '层门门锁', '制动器'] });
   });
 
-  it('alerts due and overdue visits once each (node-cron runs the same check daily)', async () => {
+  it('alerts due and overdue visits once each (the cron schedule runs the same check daily)', async () => {
     const from = rig.gw.store.journal.size;
     const in20days = Date.now() + 20 * 86_400_000;
     const n = await rig.service.maintenanceCheck(in20days);

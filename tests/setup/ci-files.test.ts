@@ -9,6 +9,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonNodeFlags } from '../../bench/memory.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CI_RUN = join(ROOT, '.ci/run');
@@ -126,6 +127,8 @@ describe('scripts/test-setup.js', () => {
   });
 });
 
+const nodeFlags = () => daemonNodeFlags(join(ROOT, 'bin/sealift.js'));
+
 describe('Dockerfile', () => {
   const docker = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -138,15 +141,32 @@ describe('Dockerfile', () => {
     const entry = docker.match(/^ENTRYPOINT\s+(\[.*\])$/m);
     expect(entry).not.toBeNull();
     const argv = JSON.parse(entry![1]!) as string[];
-    expect(argv.slice(0, 3)).toEqual(['/usr/bin/tini', '--', 'node']);
+    const flags = nodeFlags();
+    expect(argv.slice(0, 3 + flags.length)).toEqual(['/usr/bin/tini', '--', 'node', ...flags]);
     // /app/<bin> is the package's `sealift` bin, which exists in the repository
-    expect(argv[3]).toBe(`/app/${pkg.bin.sealift!.replace(/^\.\//, '')}`);
+    expect(argv[3 + flags.length]).toBe(`/app/${pkg.bin.sealift!.replace(/^\.\//, '')}`);
     expect(existsSync(join(ROOT, pkg.bin.sealift!))).toBe(true);
     expect(JSON.parse(docker.match(/^CMD\s+(\[.*\])$/m)![1]!)).toEqual(['gateway']);
     const users = [...docker.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
     expect(users.at(-1)).toBe('sealift');
     expect(docker).toMatch(/^VOLUME \/data$/m);
     expect(docker).toMatch(/SEALIFT_DATA=\/data/);
+  });
+
+  it('every way of starting the daemon gives node the flags on the first line of the executable', () => {
+    const flags = nodeFlags();
+    expect(flags).toContain('--max-semi-space-size=2');
+    expect(pkg.scripts.start).toContain(`node ${flags.join(' ')} bin/sealift.js demo`);
+    const unit = readFileSync(join(ROOT, 'docs/sealift.service'), 'utf8');
+    expect(unit).toMatch(new RegExp(`^ExecStart=/usr/bin/node ${flags.join(' ')} /opt/sealift/bin/sealift\\.js gateway`, 'm'));
+    // and the flags work: node accepts them and the young generation is the size they ask for
+    const r = spawnSync(process.execPath, [...flags, '-p', "require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size"], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(Number(r.stdout)).toBeLessThanOrEqual(2 * 2 * 1024 * 1024);
+    // run as a program, the first line starts node with them
+    const direct = spawnSync(join(ROOT, 'bin/sealift.js'), ['--version'], { encoding: 'utf8' });
+    expect(direct.status, direct.stderr).toBe(0);
+    expect(direct.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   });
 
   it('uses scripts that exist and copies what the executable imports', () => {
