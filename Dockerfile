@@ -83,5 +83,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 STOPSIGNAL SIGTERM
 # node flags: the ones on the first line of bin/sealift.js (a smaller young generation; DESIGN §8 memory)
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=2", "--optimize-for-size", "/app/bin/sealift.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=2", "--heap-growing-percent=20", "/app/bin/sealift.js"]
 CMD ["gateway"]

@@ -157,6 +157,7 @@ describe('Dockerfile', () => {
     const flags = nodeFlags();
     expect(flags).toContain('--max-semi-space-size=2');
     expect(pkg.scripts.start).toContain(`node ${flags.join(' ')} bin/sealift.js demo`);
+    expect(pkg.scripts.bench).toContain(`node ${flags.join(' ')} dist/bench/run.js`); // the benchmarks measure the daemon as it runs
     const unit = readFileSync(join(ROOT, 'docs/sealift.service'), 'utf8');
     expect(unit).toMatch(new RegExp(`^ExecStart=/usr/bin/node ${flags.join(' ')} /opt/sealift/bin/sealift\\.js gateway`, 'm'));
     // and the flags work: node accepts them and the young generation is the size they ask for

@@ -201,7 +201,7 @@ describe('docs links', () => {
     const unit = doc('sealift.service');
     expect(unit).toMatch(/^Type=simple$/m);
     expect(unit).toMatch(
-      /^ExecStart=\/usr\/bin\/node --max-semi-space-size=2 --optimize-for-size \/opt\/sealift\/bin\/sealift\.js gateway --config \/etc\/sealift\/sealift\.yaml --data \/var\/lib\/sealift$/m,
+      /^ExecStart=\/usr\/bin\/node --max-semi-space-size=2 --heap-growing-percent=20 \/opt\/sealift\/bin\/sealift\.js gateway --config \/etc\/sealift\/sealift\.yaml --data \/var\/lib\/sealift$/m,
     );
     for (const l of ['User=sealift', 'SupplementaryGroups=dialout', 'Restart=always', 'KillSignal=SIGTERM', 'TimeoutStopSec=30'])
       expect(unit).toMatch(new RegExp(`^${l}$`, 'm'));
