@@ -5,9 +5,13 @@
  */
 import type { Journal } from '../store/journal.js';
 import type { JournalRecord } from '../store/types.js';
+import { zonedParts } from '../core/time.js';
 
-const time = (ms: number) =>
-  new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(ms);
+/** HH:MM:SS in the site's zone. */
+function time(ms: number, tz: string): string {
+  const p = zonedParts(ms, tz);
+  return `${p.hour}:${p.minute}:${p.second}`;
+}
 
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 
@@ -49,7 +53,7 @@ export function describe(r: JournalRecord): string | null {
   }
 }
 
-export function printActivity(journal: Journal, out: (s: string) => void = (s) => process.stdout.write(s)): () => void {
+export function printActivity(journal: Journal, tz: string, out: (s: string) => void = (s) => process.stdout.write(s)): () => void {
   let budget = 5;
   const refill = setInterval(() => (budget = 5), 1000);
   refill.unref();
@@ -68,7 +72,7 @@ export function printActivity(journal: Journal, out: (s: string) => void = (s) =
         out(`  … ${skipped} more events (see the journal)\n`);
         skipped = 0;
       }
-      out(`${time(c.record.ts)}  ${text}\n`);
+      out(`${time(c.record.ts, tz)}  ${text}\n`);
     }
   });
   return () => {

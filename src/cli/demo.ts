@@ -119,7 +119,7 @@ export async function runDemo(opts: CommonOpts): Promise<number> {
       '',
     ].join('\n'),
   );
-  const stopActivity = printActivity(gw.store.journal);
+  const stopActivity = printActivity(gw.store.journal, cfg.gateway.timezone);
   return untilSignal(async () => {
     stopActivity();
     await gw.stop(); // first: it closes its serial ports before the simulator pulls the cables
