@@ -14,19 +14,12 @@ import { loadConfig } from '../src/core/config.js';
 import { openStore } from '../src/gateway/store.js';
 import { writeSimSecrets } from '../sim/secrets.js';
 import { tmp, type Result } from './lib.js';
+import { daemonNodeFlags } from './node-flags.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/sealift.js');
 const BUSES = 8;
 const SLAVES = 32;
 const SEALS = 16;
-
-/** The node flags on the first line (`#!/usr/bin/env -S node …`) of the `sealift` executable: the daemon runs with them wherever it is started. */
-export function daemonNodeFlags(bin = BIN): string[] {
-  const first = readFileSync(bin, 'utf8').split('\n')[0]!;
-  const m = /^#!\/usr\/bin\/env -S node((?: --[a-z-]+(?:=\S+)?)*)$/.exec(first);
-  if (!m) throw new Error(`${bin}: the first line is not "#!/usr/bin/env -S node [flags]": ${first}`);
-  return m[1]!.trim().split(' ').filter(Boolean);
-}
 
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -118,7 +111,7 @@ export async function benchMemory(quick: boolean): Promise<Result> {
   try {
     const { data, env } = await provisionSite(t.dir);
     // as deployed (npm start, the Dockerfile, the systemd unit): with the executable's node flags
-    const flags = [...daemonNodeFlags(), ...(process.env.SEALIFT_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+    const flags = [...daemonNodeFlags(BIN), ...(process.env.SEALIFT_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
     const g = await sealift(['gateway'], env, /"msg":"gateway started"/, flags);
     gw = g.proc;
     const info = JSON.parse(g.out().split('\n').find((l) => l.includes('"gateway started"'))!) as { broker: number; http: number };

@@ -3,9 +3,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { daemonNodeFlags } from '../../bench/node-flags.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/sealift.js');
+/** `node <flags> bin/sealift.js`: as `sealift` runs it (the node flags on the executable's first line). */
+const NODE_ARGS = [...daemonNodeFlags(BIN), BIN];
 
 export function tmp(prefix = 'sealift-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -18,7 +21,7 @@ export interface RunResult {
 }
 
 export function sealift(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): RunResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
     input: opts.input ?? '',
     env: { ...process.env, SEALIFT_LOG_LEVEL: 'warn', ...opts.env },
     cwd: opts.cwd ?? ROOT,
@@ -33,7 +36,7 @@ export function sealiftBg(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; ready?: RegExp; timeoutMs?: number } = {},
 ): Promise<{ proc: ChildProcess; output: () => string }> {
-  const proc = spawn(process.execPath, [BIN, ...args], {
+  const proc = spawn(process.execPath, [...NODE_ARGS, ...args], {
     env: { ...process.env, SEALIFT_LOG_LEVEL: 'info', ...opts.env },
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

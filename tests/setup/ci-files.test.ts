@@ -9,7 +9,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { daemonNodeFlags } from '../../bench/memory.js';
+import { daemonNodeFlags } from '../../bench/node-flags.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CI_RUN = join(ROOT, '.ci/run');
