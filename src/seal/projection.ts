@@ -125,6 +125,17 @@ CREATE INDEX seal_stamps_approver_seq ON seal_stamps(approver, seq);
 CREATE INDEX seal_stamps_seq_ts ON seal_stamps(seq, ts);
 `;
 
+/**
+ * A person's stamps of one matter over a date range (the inspectors' slowest filter: ≈ 25 ms p95 at
+ * 1,000,000 records) read the matter off the person's (·, ts) index instead of the table row.
+ */
+const SQL_V3 = `
+DROP INDEX seal_stamps_requester;
+CREATE INDEX seal_stamps_requester ON seal_stamps(requester, ts, matter);
+DROP INDEX seal_stamps_approver;
+CREATE INDEX seal_stamps_approver ON seal_stamps(approver, ts, matter);
+`;
+
 type Data = Record<string, unknown>;
 
 /** Prepared statements, per database (apply runs for every record: preparing each time would cost more than running). */
@@ -172,6 +183,7 @@ export const sealProjection: Projection = {
   migrations: [
     { version: 1, sql: SQL_V1 },
     { version: 2, sql: SQL_V2 },
+    { version: 3, sql: SQL_V3 },
   ],
   apply(db, rec) {
     const d: Data = rec.data;
