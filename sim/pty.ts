@@ -17,6 +17,10 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
+/** socat processes still running: killed when this process exits without closing them. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
 export function socatPath(): string {
   for (const p of ['/usr/bin/socat', '/usr/local/bin/socat', '/opt/homebrew/bin/socat']) if (existsSync(p)) return p;
   return 'socat';
@@ -34,8 +38,18 @@ export async function createPtyPair(paths?: { gatewayPath: string; devicePath: s
   const proc = spawn(
     socatPath(),
     ['-d', '-d', `pty,raw,echo=0,link=${gatewayPath}`, `pty,raw,echo=0,link=${devicePath}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // its own process group: Ctrl+C in a terminal (SIGINT to the foreground group) must not pull
+    // the cables before the gateway has closed its ports; whoever made the pair closes it
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const p of live) p.kill('SIGKILL');
+    });
+  }
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   await new Promise<void>((resolve, reject) => {

@@ -101,6 +101,9 @@ const isFatal = (e: unknown): boolean => FATAL_SQLITE.test(String((e as { code?:
 /** The database file inside the data directory. */
 export const DB_FILE = 'sealift.db';
 
+/** Checkpoints signed on a schedule or for the upstream batches: logged at debug, the others (anomaly, remote, shutdown, export) at info. */
+const ROUTINE_CHECKPOINTS = new Set(['interval', 'upstream', 'requested']);
+
 export class Journal {
   readonly db: Db;
   readonly gw: string;
@@ -531,7 +534,9 @@ export class Journal {
     const cp: Checkpoint = { size, root: root.toString('base64'), note: signCheckpoint(this.key, size, root), ts: this.now() };
     // OR IGNORE: another process (CLI export) may have signed the same size; the note is identical.
     this.st.insertCheckpoint.run(cp.size, cp.root, cp.note, cp.ts);
-    this.log.info({ size, root: cp.root, reason }, 'checkpoint signed');
+    // the routine ones (every few seconds while records flow) would flood the log at info
+    if (ROUTINE_CHECKPOINTS.has(reason)) this.log.debug({ size, root: cp.root, reason }, 'checkpoint signed');
+    else this.log.info({ size, root: cp.root, reason }, 'checkpoint signed');
     return this.st.checkpointAt.get(size) ?? cp;
   }
 
