@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { configFrom, type CommonOpts } from './main.js';
-import { verifyJournal } from '../store/verify.js';
+import { verifyInThread } from '../store/verify.js';
 import { verifyBundle } from '../store/export.js';
 import { loadOrCreateKey, KEY_FILE } from '../store/keys.js';
 import { checkpointOrigin } from '../store/checkpoint.js';
@@ -53,7 +53,7 @@ export async function runVerify(opts: VerifyOpts): Promise<number> {
     vkey = loadOrCreateKey(cfg.data, checkpointOrigin(journalGw(cfg))).vkey;
   }
   const workers = availableParallelism() > 1 ? 1 : 0; // content checks beside the tree rebuild
-  const r = verifyJournal(dbPath(cfg), vkey, { from: seqArg(opts.from, '--from'), to: seqArg(opts.to, '--to'), workers });
+  const r = await verifyInThread(dbPath(cfg), vkey, { from: seqArg(opts.from, '--from'), to: seqArg(opts.to, '--to'), workers });
   if (r.ok) {
     process.stdout.write(
       `${OK_ZH} — journal ok: ${r.checked} records checked (tree size ${r.size}), ` +

@@ -12,7 +12,7 @@ import type { Auth } from '../api/auth.js';
 import type { Http } from '../api/server.js';
 import type { Journal } from '../store/journal.js';
 import type { Db } from '../store/db.js';
-import { verifyJournal } from '../store/verify.js';
+import { verifyInThread, type VerifyResult } from '../store/verify.js';
 import { isRecordKind } from '../core/kinds.js';
 import type { Exports } from './exports.js';
 import {
@@ -410,6 +410,7 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
     },
   );
 
+  let running: Promise<VerifyResult> | undefined;
   http.get(
     '/api/verify',
     {
@@ -418,7 +419,10 @@ export function registerSealRoutes(http: Http, auth: Auth, svc: SealService, dep
     },
     async () => {
       const j = deps.journal;
-      const r = verifyJournal(j.db, j.key.vkey);
+      // on a thread of its own: a million records take seconds, and the gateway keeps acking
+      // devices and raising alarms meanwhile; requests that arrive during one share its answer
+      running ??= verifyInThread(j.db.name, j.key.vkey).finally(() => (running = undefined));
+      const r = await running;
       const cp = j.latestCheckpoint();
       return {
         ...r,

@@ -65,6 +65,45 @@ export function verifyJournal(src: Db | string, vkey: string | NoteVerifier, opt
   }
 }
 
+/** Young generation of the verify threads: verify allocates a small Buffer per hash. */
+const THREAD_YOUNG_MB = 32;
+
+/** The compiled file of a worker module: beside this one, or (running from the TypeScript sources, as the tests do) in the build. */
+function compiledWorker(name: string): URL | undefined {
+  for (const rel of [`./${name}.js`, `../../dist/src/store/${name}.js`]) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  return undefined;
+}
+
+/**
+ * verifyJournal on a thread of its own (its own read-only connection to the file): the caller's
+ * event loop keeps running — in the gateway, device acks, polls and alarms do not wait for a
+ * verification of a million records — and the thread's heap is not bound by the daemon's small
+ * young generation. Without a compiled build it runs here.
+ */
+export function verifyInThread(path: string, vkey: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const url = compiledWorker('verify-thread');
+  if (!url) return Promise.resolve(verifyJournal(path, vkey, opts));
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(url, { workerData: { path, vkey, opts }, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_MB } });
+    let settled = false;
+    worker.once('message', (m: { result?: VerifyResult; error?: string }) => {
+      settled = true;
+      if (m.result) resolve(m.result);
+      else reject(new Error(`verify: ${m.error ?? 'no result'}`));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`verify thread exited with code ${code} before it answered`));
+    });
+  });
+}
+
 function run(db: Db, v: NoteVerifier, opts: VerifyOptions): VerifyResult {
   const t0 = performance.now();
   const from = opts.from ?? 0;
@@ -238,9 +277,10 @@ class ChunkWorker {
   static start(): ChunkWorker | undefined {
     const url = new URL('./verify-worker.js', import.meta.url);
     if (!existsSync(fileURLToPath(url))) return undefined;
+    // (from the sources, the chunk worker stays off: tests compare the two paths on purpose)
     const done = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(url, { workerData: { done, port: port2 }, transferList: [port2] });
+    const worker = new Worker(url, { workerData: { done, port: port2 }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_MB } });
     worker.unref();
     return new ChunkWorker(worker, port1, done);
   }
