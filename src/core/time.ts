@@ -59,12 +59,17 @@ export function adoptTimeZone(tz: string): void {
   if (!process.env.TZ && canonicalZones().has(tz)) process.env.TZ = tz;
 }
 
+/** Whether `tz` is this process's own zone (`TZ`), so `Date`'s local fields are its wall clock. */
+export function isProcessZone(tz: string): boolean {
+  return tz === process.env.TZ && canonicalZones().has(tz);
+}
+
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** The wall-clock fields of `ms` in `tz`: from `Date`'s local fields when `tz` is the process's zone, else one cached formatter per zone. */
 export function zonedParts(ms: number, tz: string): ZonedParts {
-  if (tz === process.env.TZ && canonicalZones().has(tz)) {
+  if (isProcessZone(tz)) {
     const d = new Date(ms);
     return {
       year: String(d.getFullYear()),

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { Statement } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
+import { isProcessZone } from '../core/time.js';
 import { liftKitMqtt } from '../../devices/lift-kit-mqtt.js';
 import { faultInfo as controllerFaultInfo, liftModbus } from '../../devices/lift-modbus.js';
 import type { LiftReading } from '../../devices/types.js';
@@ -229,7 +230,7 @@ export class LiftService {
       const tz = this.ctx.cfg.gateway.timezone;
       this.cronTask = new Cron(
         this.cfg.maintenance.checkCron,
-        { ...(process.env.TZ === tz ? {} : { timezone: tz }), protect: true, catch: (err) => this.log.error({ err }, 'maintenance check failed') },
+        { ...(isProcessZone(tz) ? {} : { timezone: tz }), protect: true, catch: (err) => this.log.error({ err }, 'maintenance check failed') },
         async () => {
           await this.maintenanceCheck();
         },

@@ -68,9 +68,12 @@ export function verifyJournal(src: Db | string, vkey: string | NoteVerifier, opt
 /** Young generation of the verify threads: verify allocates a small Buffer per hash. */
 const THREAD_YOUNG_MB = 32;
 
-/** The compiled file of a worker module: beside this one, or (running from the TypeScript sources, as the tests do) in the build. */
-function compiledWorker(name: string): URL | undefined {
-  for (const rel of [`./${name}.js`, `../../dist/src/store/${name}.js`]) {
+/**
+ * The compiled file of a worker module beside this one; with `orBuild`, when running from the
+ * TypeScript sources (as the tests do), the one in the build.
+ */
+function compiledWorker(name: string, orBuild: boolean): URL | undefined {
+  for (const rel of orBuild ? [`./${name}.js`, `../../dist/src/store/${name}.js`] : [`./${name}.js`]) {
     const url = new URL(rel, import.meta.url);
     if (existsSync(fileURLToPath(url))) return url;
   }
@@ -84,7 +87,7 @@ function compiledWorker(name: string): URL | undefined {
  * young generation. Without a compiled build it runs here.
  */
 export function verifyInThread(path: string, vkey: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  const url = compiledWorker('verify-thread');
+  const url = compiledWorker('verify-thread', true);
   if (!url) return Promise.resolve(verifyJournal(path, vkey, opts));
   return new Promise((resolve, reject) => {
     const worker = new Worker(url, { workerData: { path, vkey, opts }, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_MB } });
@@ -275,9 +278,9 @@ class ChunkWorker {
 
   /** undefined when the compiled worker is not there (running from the TypeScript sources). */
   static start(): ChunkWorker | undefined {
-    const url = new URL('./verify-worker.js', import.meta.url);
-    if (!existsSync(fileURLToPath(url))) return undefined;
-    // (from the sources, the chunk worker stays off: tests compare the two paths on purpose)
+    // not from the build when running from the sources: tests compare the two paths on purpose
+    const url = compiledWorker('verify-worker', false);
+    if (!url) return undefined;
     const done = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(url, { workerData: { done, port: port2 }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_MB } });

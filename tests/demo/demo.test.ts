@@ -23,13 +23,13 @@ async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms: number, 
 describe('sealift demo (npm start)', () => {
   let proc: ChildProcess | undefined;
   afterAll(() => {
-    if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+    if (proc && proc.exitCode === null) process.kill(-proc.pid!, 'SIGKILL');
   });
 
   it('runs a live site end to end, and its journal verifies after Ctrl+C', async () => {
     const data = join(tmp(), 'data');
     const env = { SEALIFT_DATA: data, SEALIFT_BROKER_PORT: '0', SEALIFT_HTTP_PORT: '0', SEALIFT_LOG_LEVEL: 'warn' };
-    const started = await sealiftBg(['demo'], { env, ready: /What happens on the site/, timeoutMs: 60_000 });
+    const started = await sealiftBg(['demo'], { env, ready: /What happens on the site/, timeoutMs: 60_000, group: true });
     proc = started.proc;
     const out = started.output();
     const base = /web pages\s+(http:\/\/\S+?)\/\s/.exec(out)![1]!;
@@ -88,9 +88,15 @@ describe('sealift demo (npm start)', () => {
       'the hub to verify the journal',
     );
 
-    proc.kill('SIGINT');
+    // Ctrl+C in a terminal: SIGINT to the whole foreground process group (the simulator's socat
+    // included); the gateway closes its ports before the cables go, so the stop is clean
+    const before = started.output().length;
+    process.kill(-proc.pid!, 'SIGINT');
     const { code } = await exited(proc);
     expect(code).toBe(0);
+    const stopping = started.output().slice(before);
+    expect(stopping).toMatch(/SIGINT received/);
+    expect(stopping.split('\n').filter((l) => /"level":(40|50|60)/.test(l))).toEqual([]);
     const v = sealift(['verify', '--data', data]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toMatch(/完整，未被篡改/);

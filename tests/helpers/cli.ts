@@ -34,12 +34,14 @@ export function sealift(args: string[], opts: { input?: string; env?: NodeJS.Pro
 /** Starts `sealift <args>` in the background; resolves once `ready` matches a line on stderr or stdout. */
 export function sealiftBg(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; ready?: RegExp; timeoutMs?: number } = {},
+  /** group: in a process group of its own, as a terminal's foreground job (Ctrl+C = SIGINT to -pid). */
+  opts: { env?: NodeJS.ProcessEnv; ready?: RegExp; timeoutMs?: number; group?: boolean } = {},
 ): Promise<{ proc: ChildProcess; output: () => string }> {
   const proc = spawn(process.execPath, [...NODE_ARGS, ...args], {
     env: { ...process.env, SEALIFT_LOG_LEVEL: 'info', ...opts.env },
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.group ?? false,
   });
   let out = '';
   const ready = opts.ready ?? /gateway started/;
